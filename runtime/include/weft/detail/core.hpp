@@ -1,0 +1,113 @@
+// weft/detail/core.hpp — the core every primitive and every policy is written on:
+// park/ready, spawning, the one place that switches fibers, and the goroutine registry.
+//
+// Who may call what:
+//  - goroutine side (on a goroutine's own stack): current(), visible(), park(), yield_now(),
+//    spawn_g()/start_g(), ready().
+//  - scheduler side (a policy's loop, on a thread's own stack, never on a goroutine stack):
+//    resume(), free_g(), set_current().
+//  - anywhere: ready() (a g in status waiting), for_each_g().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <source_location>
+#include <string>
+
+#include "weft/detail/g.hpp"
+#include "weft/policy.hpp"
+
+namespace weft::detail {
+
+/// active_policy: the running policy (set by weft::run / the explorer for the run's duration).
+extern policy* active_policy;
+/// controlled: cached active_policy->controlled(), read on every visible op.
+extern bool controlled;
+/// nprocs: worker threads of the current run (1 under the explorer); spinning needs >1.
+extern int nprocs;
+
+/// current: the goroutine running on this thread, or nullptr on a scheduler stack.
+/// Never inlined: a goroutine may resume on another thread, so the thread-local address must be
+/// recomputed after every switch.
+g* current() noexcept;
+void set_current(g* gp) noexcept;
+
+/// visible: announce a visible operation to a controlled policy (a scheduling point).
+inline void visible(op_kind k, const void* obj, const std::source_location& where,
+                    std::int64_t arg = 0) {
+  if (controlled) active_policy->before(op{k, obj, where, arg});
+}
+
+/// fatal: an internal invariant is broken, or the program must die like Go's throw():
+/// prints "fatal error: <msg>" (plus a goroutine dump when dump is true) and exits 2.
+[[noreturn]] void fatal(const char* msg, bool dump = false) noexcept;
+
+/// panic: throw weft::panic_error(msg) (the user-misuse path, recoverable by catching).
+[[noreturn]] void panic(const char* msg);
+
+// ---- goroutine side ----------------------------------------------------------------------
+
+/// park: block the current goroutine. After it is off its stack, the scheduler marks it waiting
+/// and calls unlockf(arg) (typically releasing the primitive's lock); if unlockf returns false
+/// the park is abandoned and the goroutine is runnable again. Returns once someone ready()s it.
+/// Precondition: called on a goroutine stack; the caller has published itself where a waker
+/// will find it, under a lock that unlockf releases.
+void park(wait_reason r, const void* obj, const std::source_location& where,
+          bool (*unlockf)(void*), void* arg);
+
+/// yield_now: the current goroutine stays runnable and lets others run (runtime.Gosched).
+void yield_now();
+
+/// ready: gp (status waiting) becomes runnable and is handed to the policy. Calling it on a g
+/// that is not waiting is fatal ("ready of a goroutine that is not waiting").
+void ready(g* gp) noexcept;
+
+/// alloc_g: a fresh g with a stack, whose closure storage (size/align bytes at the top of its
+/// stack) is at gp->closure. The caller constructs the callable there, sets invoke/destroy and
+/// calls start_g.
+g* alloc_g(std::size_t closure_size, std::size_t closure_align);
+/// start_g: gp becomes runnable; spawned() and ready() are reported to the policy.
+void start_g(g* gp, const std::source_location& created);
+
+// ---- scheduler side ----------------------------------------------------------------------
+
+enum class resume_result : std::uint8_t { yielded, parked, exited };
+
+/// resume: run gp (status runnable) on this thread until it yields, parks or exits.
+/// After `parked`, the caller must not touch gp: it may already run elsewhere.
+/// After `exited`, the caller owns gp and must free_g it (or keep it for a report first).
+resume_result resume(g* gp) noexcept;
+
+/// free_g: return an exited or abandoned g (and its stack) to the allocator.
+void free_g(g* gp) noexcept;
+
+/// scheduler_thread_init/fini: once per OS thread that runs a policy loop (installs the
+/// alternate signal stack that reports stack overflows, and sanitizer fiber state).
+void scheduler_thread_init() noexcept;
+void scheduler_thread_fini() noexcept;
+
+/// stack_size: the stack size for new goroutines (config.stack_size, rounded to pages).
+void set_stack_size(std::size_t bytes) noexcept;
+
+// ---- registry ----------------------------------------------------------------------------
+
+/// for_each_g: visit every g ever allocated (idle ones included). Not synchronised with
+/// running goroutines: meant for dumps when the world is stopped or dying.
+void for_each_g(void (*fn)(g*, void*), void* arg) noexcept;
+/// next_goid: a fresh goroutine id (1 for the first goroutine of a run).
+std::uint64_t next_goid() noexcept;
+void reset_goids() noexcept;
+
+/// dump_goroutines: Go-style dump of every live goroutine to fd (2 = stderr).
+void dump_goroutines(int fd, const g* running = nullptr) noexcept;
+/// abandon_all: after a run, return every g that is still runnable or waiting to the
+/// allocator without unwinding it (Go ends the program; a library returns instead).
+void abandon_all() noexcept;
+
+/// sched_factory: builds the policy named by WEFT_SCHED (e.g. "random:42"); set by the
+/// checker library when it is linked in. On failure returns nullptr and explains in *err.
+using policy_factory = std::unique_ptr<policy> (*)(const char* spec, std::string* err);
+extern policy_factory sched_factory;
+
+}  // namespace weft::detail

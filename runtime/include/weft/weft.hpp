@@ -1,0 +1,8 @@
+// weft/weft.hpp — the whole public API: goroutines, channels, select, sync, time, context.
+#pragma once
+
+#include "weft/config.hpp"
+#include "weft/go.hpp"
+#include "weft/panic.hpp"
+#include "weft/policy.hpp"
+#include "weft/sync.hpp"
