@@ -97,11 +97,21 @@ class policy {
   /// spawned: child was just created by parent (nullptr for main). Hook for happens-before.
   virtual void spawned(detail::g* parent, detail::g* child) noexcept {}
 
+  /// hb_release / hb_acquire: happens-before edges of the Go memory model, announced by the
+  /// primitives on a sync address (the object, or e.g. a buffered channel's slot). Release
+  /// merges the running goroutine's history into addr; acquire makes the running goroutine
+  /// happen after every release on addr so far. Only called when tracks_hb().
+  virtual void hb_release(const void* addr) noexcept {}
+  virtual void hb_acquire(const void* addr) noexcept {}
+
   /// controlled: true when every visible op must call before().
   bool controlled() const noexcept { return controlled_; }
+  /// tracks_hb: true when hb_release/hb_acquire must be called.
+  bool tracks_hb() const noexcept { return tracks_hb_; }
 
  protected:
   bool controlled_ = false;
+  bool tracks_hb_ = false;
 };
 
 /// current_policy: the active policy, or nullptr outside weft::run / explore.

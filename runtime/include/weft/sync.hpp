@@ -33,11 +33,11 @@ class mutex {
   void lock(std::source_location where = std::source_location::current()) {
     detail::visible(op_kind::mutex_lock, this, where);
     std::uint32_t z = 0;
-    if (state_.compare_exchange_strong(z, locked, std::memory_order_acquire,
-                                       std::memory_order_relaxed)) {
-      return;
+    if (!state_.compare_exchange_strong(z, locked, std::memory_order_acquire,
+                                        std::memory_order_relaxed)) {
+      lock_slow(where);
     }
-    lock_slow(where);
+    detail::hb_acquire(this);  // unlock -> next lock
   }
   /// try_lock: takes the mutex if it is free (and not reserved for a starving waiter).
   bool try_lock(std::source_location where = std::source_location::current());
@@ -45,6 +45,7 @@ class mutex {
   /// Any goroutine may unlock (as in Go).
   void unlock(std::source_location where = std::source_location::current()) {
     detail::visible(op_kind::mutex_unlock, this, where);
+    detail::hb_release(this);
     std::uint32_t l = locked;
     if (state_.compare_exchange_strong(l, 0, std::memory_order_release,
                                        std::memory_order_relaxed)) {

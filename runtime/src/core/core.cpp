@@ -33,6 +33,8 @@ void* __tsan_create_fiber(unsigned flags);
 void __tsan_destroy_fiber(void* fiber);
 void __tsan_switch_to_fiber(void* fiber, unsigned flags);
 void __tsan_set_fiber_name(void* fiber, const char* name);
+void __tsan_acquire(void* addr);
+void __tsan_release(void* addr);
 }
 #endif
 #if defined(WEFT_ASAN)
@@ -50,6 +52,7 @@ namespace detail {
 
 policy* active_policy = nullptr;
 bool controlled = false;
+bool tracks_hb = false;
 int nprocs = 1;
 
 namespace {
@@ -462,6 +465,11 @@ void fatal(const char* msg, bool dump) noexcept {
 }
 
 void panic(const char* msg) { throw panic_error(msg); }
+
+#if defined(WEFT_TSAN)
+void tsan_release(const void* addr) noexcept { __tsan_release(const_cast<void*>(addr)); }
+void tsan_acquire(const void* addr) noexcept { __tsan_acquire(const_cast<void*>(addr)); }
+#endif
 
 const char* to_string(gstatus s) noexcept { return gstatus_names[int(s)]; }
 

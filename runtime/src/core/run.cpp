@@ -41,6 +41,7 @@ int run_main(g* gp, const config& cfg, const std::source_location& where) {
   reset_goids();
   active_policy = pol.get();
   controlled = pol->controlled();
+  tracks_hb = pol->tracks_hb();
   nprocs = procs;
   gp->is_main = true;
   start_g(gp, where);
@@ -48,6 +49,7 @@ int run_main(g* gp, const config& cfg, const std::source_location& where) {
   abandon_all();
   active_policy = nullptr;
   controlled = false;
+  tracks_hb = false;
   nprocs = 1;
   return rc;
 }

@@ -47,6 +47,7 @@ bool mutex::try_lock(std::source_location where) {
   while (!(s & (locked | starving))) {
     if (state_.compare_exchange_weak(s, s | locked, std::memory_order_acquire,
                                      std::memory_order_relaxed)) {
+      detail::hb_acquire(this);
       return true;
     }
   }
@@ -129,7 +130,7 @@ void mutex::unlock_slow() {
   std::uint32_t s;
   for (;;) {
     s = state_.load(std::memory_order_relaxed);
-    if (!(s & locked)) detail::panic("sync: unlock of unlocked mutex");
+    if (!(s & locked)) detail::panic("sync: unlock of unlocked mutex");  // Go: fatal error
     if (s & qlock) {
       bo.pause();
       continue;

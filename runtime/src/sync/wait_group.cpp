@@ -29,6 +29,7 @@ inline std::int64_t counter_of(std::uint64_t s) { return static_cast<std::int64_
 
 void wait_group::add(int delta, std::source_location where) {
   detail::visible(op_kind::wg_add, this, where, delta);
+  if (delta < 0) detail::hb_release(this);  // done -> wait returns
   detail::backoff bo;
   for (;;) {
     std::uint64_t s = state_.load(std::memory_order_relaxed);
@@ -67,7 +68,10 @@ void wait_group::wait(std::source_location where) {
   detail::backoff bo;
   for (;;) {
     std::uint64_t s = state_.load(std::memory_order_acquire);
-    if (counter_of(s) == 0) return;
+    if (counter_of(s) == 0) {
+      detail::hb_acquire(this);
+      return;
+    }
     if (s & qlock) {
       bo.pause();
       continue;
@@ -82,6 +86,7 @@ void wait_group::wait(std::source_location where) {
     w.next = head_;
     head_ = &w;
     detail::park(detail::wait_reason::wait_group_wait, this, where, release_qlock, &state_);
+    detail::hb_acquire(this);
     return;  // woken only by the add() that brought the counter to zero
   }
 }

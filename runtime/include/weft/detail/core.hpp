@@ -27,6 +27,9 @@ extern bool controlled;
 /// nprocs: worker threads of the current run (1 under the explorer); spinning needs >1.
 extern int nprocs;
 
+/// tracks_hb: cached active_policy->tracks_hb().
+extern bool tracks_hb;
+
 /// current: the goroutine running on this thread, or nullptr on a scheduler stack.
 /// Never inlined: a goroutine may resume on another thread, so the thread-local address must be
 /// recomputed after every switch.
@@ -37,6 +40,27 @@ void set_current(g* gp) noexcept;
 inline void visible(op_kind k, const void* obj, const std::source_location& where,
                     std::int64_t arg = 0) {
   if (controlled) active_policy->before(op{k, obj, where, arg});
+}
+
+/// hb_release / hb_acquire: announce a happens-before edge of the Go memory model on a sync
+/// address (see policy::hb_release). Every primitive calls these exactly where Go's race
+/// detector annotates its own sync points; they reach the checker's vector clocks and, in a
+/// ThreadSanitizer build, TSan. Nearly free otherwise.
+#if defined(WEFT_TSAN)
+void tsan_release(const void* addr) noexcept;
+void tsan_acquire(const void* addr) noexcept;
+#endif
+inline void hb_release(const void* addr) noexcept {
+#if defined(WEFT_TSAN)
+  tsan_release(addr);
+#endif
+  if (tracks_hb) active_policy->hb_release(addr);
+}
+inline void hb_acquire(const void* addr) noexcept {
+#if defined(WEFT_TSAN)
+  tsan_acquire(addr);
+#endif
+  if (tracks_hb) active_policy->hb_acquire(addr);
 }
 
 /// fatal: an internal invariant is broken, or the program must die like Go's throw():
