@@ -1,0 +1,55 @@
+// Command million is the Go twin of bench/million.cpp: N goroutines (default 1,000,000) each
+// block on the WaitGroup start; once all are spawned main releases them and waits for each to
+// call done.Done(). Prints the same "key: value" lines (times, peak RSS via getrusage).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func peakRSSMB() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return float64(ru.Maxrss) / 1024 // KiB on Linux
+}
+
+func main() {
+	flag.Parse()
+	n := 1000000
+	if flag.NArg() > 0 {
+		if _, err := fmt.Sscan(flag.Arg(0), &n); err != nil || n <= 0 {
+			n = 1000000
+		}
+	}
+	base := peakRSSMB()
+	t0 := time.Now()
+	var start, done sync.WaitGroup
+	start.Add(1)
+	done.Add(n)
+	for i := 0; i < n; i++ {
+		go func() {
+			start.Wait()
+			done.Done()
+		}()
+	}
+	spawn := time.Since(t0)
+	start.Done()
+	done.Wait()
+	total := time.Since(t0)
+	peak := peakRSSMB()
+	fmt.Printf("goroutines: %d\n", n)
+	fmt.Printf("procs: %d\n", runtime.GOMAXPROCS(0))
+	fmt.Printf("spawn_ms: %.1f\n", float64(spawn.Microseconds())/1000)
+	fmt.Printf("total_ms: %.1f\n", float64(total.Microseconds())/1000)
+	fmt.Printf("baseline_rss_mb: %.1f\n", base)
+	fmt.Printf("peak_rss_mb: %.1f\n", peak)
+	fmt.Printf("bytes_per_goroutine: %.0f\n", peak*1024*1024/float64(n))
+	fmt.Printf("bytes_per_goroutine_over_baseline: %.0f\n", (peak-base)*1024*1024/float64(n))
+}
