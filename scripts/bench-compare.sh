@@ -180,12 +180,12 @@ with open(prog_path) as f:
         progs.setdefault(label, {})[k] = v
 if progs or notes:
     print()
-    print("| program | goroutines | procs | spawn ms | total ms | peak RSS MB | bytes/goroutine (peak RSS / N) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| program | goroutines | procs | spawn ms | total ms | peak RSS MB | bytes/goroutine (peak RSS / N) | page tables MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for label, kv in progs.items():
         print(f"| {label} | {kv.get('goroutines', '-')} | {kv.get('procs', '-')} | "
               f"{kv.get('spawn_ms', '-')} | {kv.get('total_ms', '-')} | {kv.get('peak_rss_mb', '-')} | "
-              f"{kv.get('bytes_per_goroutine', '-')} |")
+              f"{kv.get('bytes_per_goroutine', '-')} | {kv.get('page_tables_mb', '-')} |")
     for n in notes:
         print(f"\nnote: {n}")
 PY
