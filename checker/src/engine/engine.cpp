@@ -1,0 +1,504 @@
+// checker/src/engine/engine.cpp — see engine.hpp for the vocabulary and invariants.
+#include "engine/engine.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "weft/panic.hpp"
+#include "weft/sync.hpp"
+
+namespace weft::check::detail {
+
+namespace wd = weft::detail;
+
+namespace {
+
+// The virtual clock starts one day past the epoch, so "deadline minus now" never underflows.
+constexpr time_point virtual_epoch = time_point(std::chrono::hours(24));
+
+}  // namespace
+
+engine::engine(const options& o) : opt_(o) {
+  controlled_ = true;
+  gs_.reserve(64);
+  steps_.reserve(1024);
+  choices_.reserve(256);
+  runnable_.reserve(64);
+  clock_ = virtual_epoch;
+}
+
+void engine::fail(failure k, std::string msg, std::uint64_t goid) {
+  if (fail_ != failure::none) return;
+  fail_ = k;
+  msg_ = std::move(msg);
+  fail_goid_ = goid;
+}
+
+// ---- policy -------------------------------------------------------------------------------
+
+void engine::spawned(g* parent, g* child) noexcept {
+  if (gs_.size() <= child->id) gs_.resize(child->id + 1);
+  gstate& s = gs_[child->id];
+  s = gstate{};
+  s.gp = child;
+  s.parent = parent ? parent->id : 0;
+  s.created = child->created_at;
+  s.created_step = nsteps_;
+}
+
+void engine::ready(g* gp) noexcept { runnable_.push_back(gp); }
+
+std::uint64_t engine::choose(std::uint64_t n) {
+  if (n <= 1) return 0;
+  auto v = orc_->choose(static_cast<std::uint32_t>(n));
+  if (const std::string* why = orc_->diverged()) {
+    fail(failure::nondeterminism, "replay diverged: " + *why);
+    return v < n ? v : 0;
+  }
+  choices_.emplace_back(static_cast<std::uint32_t>(n), v);
+  return v;
+}
+
+void engine::on_panic(g* gp, std::exception_ptr e) {
+  std::string what;
+  try {
+    std::rethrow_exception(e);
+  } catch (const unwind&) {
+    return;  // the engine ended this goroutine
+  } catch (const assertion_signal&) {
+    return;  // require() already recorded the failure
+  } catch (const weft::panic_error& p) {
+    what = p.what();
+  } catch (const std::exception& x) {
+    what = std::string(x.what()) + " (uncaught C++ exception)";
+  } catch (...) {
+    what = "unknown exception";
+  }
+  fail(failure::panic, "panic: " + what + " [goroutine " + std::to_string(gp->id) + "]", gp->id);
+}
+
+void engine::before(const op& o) {
+  g* self = wd::current();
+  if (!self) return;
+  const bool unwinding = std::uncaught_exceptions() > 0;
+  if (killing_ || fail_ != failure::none) {
+    if (!unwinding) throw unwind{};
+    return;  // a destructor running during unwinding: let it finish
+  }
+  if (nsteps_ >= opt_.max_steps) {
+    fail(failure::step_limit,
+         "step limit exceeded: more than " + std::to_string(opt_.max_steps) +
+             " visible operations in one execution (livelock?)",
+         self->id);
+    if (!unwinding) throw unwind{};
+    return;
+  }
+  const bool timer_opt = opt_.timers == timer_mode::explore && !timers_.empty();
+  if (!runnable_.empty() || timer_opt) {
+    gstate& me = st(self);
+    me.pending = o;
+    me.has_pending = true;
+    g* pick = decide(self, 0);
+    if (fail_ != failure::none) {
+      if (!unwinding) throw unwind{};
+      return;
+    }
+    if (pick != self) {
+      if (pick) next_ = pick; else fire_next_ = true;
+      wd::yield_now();
+      // Resumed by the engine: our op happens now.
+      if (killing_ || fail_ != failure::none) {
+        st(self).has_pending = false;
+        if (std::uncaught_exceptions() == 0) throw unwind{};
+        return;
+      }
+    }
+    st(self).has_pending = false;
+  }
+  ++nsteps_;
+  steps_.push_back(step_rec{self->id, o});
+  last_runner_ = self->id;
+}
+
+g* engine::decide(g* self, std::uint64_t prefer) {
+  opt_gs_.clear();
+  opt_ids_.clear();
+  int current = -1;
+  if (self) {
+    opt_gs_.push_back(self);
+    current = 0;
+  }
+  std::size_t first_other = opt_gs_.size();
+  for (g* gp : runnable_) opt_gs_.push_back(gp);
+  std::sort(opt_gs_.begin() + static_cast<std::ptrdiff_t>(first_other), opt_gs_.end(),
+            [](const g* a, const g* b) { return a->id < b->id; });
+  if (!self && prefer != 0) {
+    // The goroutine interrupted by an early timer is still "current": switching is a preemption.
+    for (std::size_t i = 0; i < opt_gs_.size(); i++) {
+      if (opt_gs_[i]->id == prefer) {
+        std::rotate(opt_gs_.begin(), opt_gs_.begin() + static_cast<std::ptrdiff_t>(i),
+                    opt_gs_.begin() + static_cast<std::ptrdiff_t>(i + 1));
+        current = 0;
+        break;
+      }
+    }
+  }
+  for (g* gp : opt_gs_) opt_ids_.push_back(gp->id);
+  const bool timer_opt = opt_.timers == timer_mode::explore && !timers_.empty();
+  auto n = static_cast<std::uint32_t>(opt_gs_.size() + (timer_opt ? 1 : 0));
+  if (n == 1) return opt_gs_[0];
+  sched_point p;
+  p.n = n;
+  p.goids = opt_ids_.data();
+  p.current = current;
+  p.timer_option = timer_opt;
+  p.step = nsteps_;
+  std::uint32_t v = orc_->schedule(p);
+  if (const std::string* why = orc_->diverged()) {
+    fail(failure::nondeterminism, "replay diverged: " + *why);
+    return self ? self : opt_gs_[0];
+  }
+  if (v >= n) v = n - 1;
+  choices_.emplace_back(n, v);
+  if (timer_opt && v == n - 1) return nullptr;
+  return opt_gs_[v];
+}
+
+void engine::fire_timers() {
+  wd::timer_node* t = timers_.top();
+  if (!t) return;
+  if (t->when > clock_) clock_ = t->when;
+  // Every timer due at this instant fires, in deadline then arming order.
+  while ((t = timers_.top()) && t->when <= clock_) {
+    timers_.pop();
+    t->fire(t);
+  }
+}
+
+void engine::loop() {
+  for (;;) {
+    if (fail_ != failure::none) return;
+    if (main_exited_ && stop_at_main_exit) return;
+    g* gp = nullptr;
+    std::uint64_t prefer = 0;
+    if (fire_next_) {
+      fire_next_ = false;
+      fire_timers();
+      prefer = last_runner_;
+    }
+    if (next_) {
+      gp = next_;
+      next_ = nullptr;
+    } else {
+      if (runnable_.empty()) {
+        if (!timers_.empty()) {
+          fire_timers();  // everyone is blocked: virtual time jumps (Go's synctest rule)
+          continue;
+        }
+        return;  // quiescent
+      }
+      gp = decide(nullptr, prefer);
+      if (fail_ != failure::none) return;
+      if (!gp) {
+        fire_next_ = true;
+        continue;
+      }
+    }
+    runnable_.erase(std::find(runnable_.begin(), runnable_.end(), gp));
+    st(gp).started = true;
+    last_runner_ = gp->id;
+    switch (wd::resume(gp)) {
+      case wd::resume_result::yielded:
+        runnable_.push_back(gp);
+        break;
+      case wd::resume_result::parked:
+        break;
+      case wd::resume_result::exited:
+        st(gp).exited = true;
+        if (gp->is_main) main_exited_ = true;
+        wd::free_g(gp);
+        break;
+    }
+  }
+}
+
+void engine::judge() {
+  if (fail_ != failure::none) return;
+  std::vector<std::uint64_t> blocked;
+  for (std::size_t id = 1; id < gs_.size(); id++) {
+    const gstate& s = gs_[id];
+    if (s.gp && !s.exited && s.gp->status.load() == wd::gstatus::waiting) blocked.push_back(id);
+  }
+  if (!main_exited_) {
+    fail(failure::deadlock, "all goroutines are asleep - deadlock! (" +
+                                std::to_string(blocked.size()) + " blocked)");
+  } else if (opt_.leaks_are_bugs && !blocked.empty() && !stop_at_main_exit) {
+    std::string m = std::to_string(blocked.size()) + " goroutine" +
+                    (blocked.size() == 1 ? "" : "s") + " leaked (blocked forever after the body returned):";
+    for (std::size_t i = 0; i < blocked.size() && i < 4; i++) {
+      const g* gp = gs_[blocked[i]].gp;
+      m += " goroutine " + std::to_string(blocked[i]) + " [" + wd::to_string(gp->reason) + "]";
+      if (i + 1 < blocked.size() && i < 3) m += ",";
+    }
+    if (blocked.size() > 4) m += " ...";
+    fail(failure::leak, m, blocked.front());
+  }
+}
+
+void engine::snapshot() {
+  snap_.clear();
+  for (std::size_t id = 1; id < gs_.size(); id++) {
+    const gstate& s = gs_[id];
+    if (!s.gp || s.exited) continue;
+    goroutine_snapshot x{};
+    x.id = id;
+    x.created = s.created;
+    x.parent = s.parent;
+    x.has_pending = s.has_pending;
+    x.pending_kind = s.pending.kind;
+    wd::gstatus status = s.gp->status.load();
+    if (status == wd::gstatus::waiting) {
+      x.state = wd::to_string(s.gp->reason);
+      x.object = s.gp->wait_object;
+      x.at = s.gp->blocked_at;
+      if (s.gp->reason == wd::wait_reason::wait_group_wait && x.object) {
+        x.wg_count = static_cast<const weft::wait_group*>(x.object)->count();
+      }
+    } else {
+      x.state = s.started ? "runnable" : "runnable, not yet started";
+      x.object = s.has_pending ? s.pending.object : nullptr;
+      x.at = s.has_pending ? s.pending.where : std::source_location{};
+    }
+    snap_.push_back(std::move(x));
+  }
+}
+
+void engine::cleanup() {
+  killing_ = true;
+  // Goroutines stopped in before() are unwound (their destructors run); ones that never
+  // started are dropped with their closures. Goroutines parked inside a primitive are left
+  // where they are: unwinding them would leave the primitive pointing into a dead stack.
+  for (int guard = 0; !runnable_.empty() && guard < 1000000; guard++) {
+    g* gp = runnable_.back();
+    runnable_.pop_back();
+    if (gp->id < gs_.size() && !gs_[gp->id].started) {
+      gp->destroy(gp->closure);
+      wd::free_g(gp);
+      continue;
+    }
+    switch (wd::resume(gp)) {
+      case wd::resume_result::yielded: runnable_.push_back(gp); break;
+      case wd::resume_result::parked: break;
+      case wd::resume_result::exited: wd::free_g(gp); break;
+    }
+  }
+  wd::abandon_all();
+  runnable_.clear();
+  timers_ = wd::timer_heap{};
+  killing_ = false;
+}
+
+void engine::reset(oracle* orc) {
+  orc_ = orc;
+  runnable_.clear();
+  gs_.clear();
+  steps_.clear();
+  choices_.clear();
+  snap_.clear();
+  timers_ = wd::timer_heap{};
+  clock_ = virtual_epoch;
+  nsteps_ = 0;
+  last_runner_ = 0;
+  next_ = nullptr;
+  fire_next_ = false;
+  killing_ = false;
+  main_exited_ = false;
+  fail_ = failure::none;
+  msg_.clear();
+  fail_goid_ = 0;
+}
+
+void engine::install() {
+  wd::active_policy = this;
+  wd::controlled = true;
+  wd::tracks_hb = tracks_hb_;
+  wd::nprocs = 1;
+  wd::reset_goids();
+}
+
+void engine::uninstall() {
+  wd::active_policy = nullptr;
+  wd::controlled = false;
+  wd::tracks_hb = false;
+  wd::nprocs = 1;
+}
+
+void engine::execute(g* main, const std::source_location& where, oracle* orc) {
+  reset(orc);
+  install();
+  wd::scheduler_thread_init();
+  main->is_main = true;
+  wd::start_g(main, where);
+  loop();
+  orc_->end(nsteps_);
+  judge();
+  if (fail_ != failure::none) snapshot();
+  cleanup();
+  uninstall();
+}
+
+int engine::run(g* main) {
+  // WEFT_SCHED mode: weft::run already installed us and started main.
+  (void)main;
+  wd::scheduler_thread_init();
+  loop();
+  orc_->end(nsteps_);
+  judge();
+  if (fail_ != failure::none) {
+    snapshot();
+    if (on_program_failure) on_program_failure(*this);
+  }
+  cleanup();
+  return fail_ == failure::none ? 0 : 2;
+}
+
+// ---- report ----------------------------------------------------------------------------------
+
+namespace {
+
+const char* object_kind(op_kind k) {
+  switch (k) {
+    case op_kind::chan_send: case op_kind::chan_recv: case op_kind::chan_close:
+    case op_kind::chan_len: case op_kind::chan_cap: return "chan";
+    case op_kind::mutex_lock: case op_kind::mutex_trylock: case op_kind::mutex_unlock:
+      return "sync.Mutex";
+    case op_kind::rw_lock: case op_kind::rw_trylock: case op_kind::rw_unlock:
+    case op_kind::rw_rlock: case op_kind::rw_tryrlock: case op_kind::rw_runlock:
+      return "sync.RWMutex";
+    case op_kind::wg_add: case op_kind::wg_wait: return "sync.WaitGroup";
+    case op_kind::once_call: return "sync.Once";
+    case op_kind::cond_wait: case op_kind::cond_signal: case op_kind::cond_broadcast:
+      return "sync.Cond";
+    case op_kind::atomic_load: case op_kind::atomic_store: case op_kind::atomic_rmw:
+      return "atomic";
+    case op_kind::shared_read: case op_kind::shared_write: return "shared";
+    case op_kind::sleep: case op_kind::timer_start: case op_kind::timer_stop:
+    case op_kind::timer_reset: return "timer";
+    case op_kind::ctx_cancel: return "context";
+    default: return nullptr;
+  }
+}
+
+std::string site(const std::source_location& l) {
+  if (l.line() == 0) return "(unknown site)";
+  std::string f = l.file_name();
+  return f + ":" + std::to_string(l.line());
+}
+
+}  // namespace
+
+std::string engine::describe() const {
+  // Name objects by kind and order of first appearance: "chan#1", "sync.Mutex#2".
+  std::map<const void*, std::string> names;
+  std::map<std::string, int> counters;
+  auto name_of = [&](const void* obj, op_kind k) -> std::string {
+    if (!obj) return "";
+    auto it = names.find(obj);
+    if (it != names.end()) return it->second;
+    const char* kind = object_kind(k);
+    if (!kind) kind = "object";
+    std::string n = std::string(kind) + "#" + std::to_string(++counters[kind]);
+    names.emplace(obj, n);
+    return n;
+  };
+  for (const auto& s : steps_) name_of(s.o.object, s.o.kind);
+
+  std::ostringstream out;
+  out << "goroutines:\n";
+  for (const auto& x : snap_) {
+    out << "  goroutine " << x.id << " [" << x.state;
+    if (x.object) {
+      auto it = names.find(x.object);
+      out << ", on " << (it != names.end() ? it->second : "object");
+    }
+    out << "]\n";
+    if (x.at.line()) {
+      out << "    " << (x.state.rfind("runnable", 0) == 0 ? "stopped at " : "blocked at ")
+          << site(x.at) << " in " << x.at.function_name() << "\n";
+    }
+    if (x.parent) {
+      out << "    created by goroutine " << x.parent << " at " << site(x.created) << "\n";
+    } else {
+      out << "    the body (goroutine 1), started at " << site(x.created) << "\n";
+    }
+  }
+  if (fail_goid_ && fail_ == failure::panic) {
+    const gstate& s = gs_[fail_goid_];
+    out << "  goroutine " << fail_goid_ << " [panicked and exited]\n";
+    if (s.parent) out << "    created by goroutine " << s.parent << " at " << site(s.created) << "\n";
+  }
+
+  // WaitGroups that someone waits on forever: counter, Add sites, who ended without Done.
+  std::set<const void*> wgs;
+  for (const auto& x : snap_) {
+    if (x.wg_count >= 0) wgs.insert(x.object);
+  }
+  for (const void* w : wgs) {
+    int count = 0;
+    for (const auto& x : snap_) {
+      if (x.object == w && x.wg_count >= 0) count = x.wg_count;
+    }
+    out << "\n" << name_of(w, op_kind::wg_wait) << ": Wait can never return, counter is " << count
+        << "\n";
+    std::set<std::uint64_t> did_done;
+    std::size_t first_add = steps_.size();
+    for (std::size_t i = 0; i < steps_.size(); i++) {
+      const auto& s = steps_[i];
+      if (s.o.object != w || s.o.kind != op_kind::wg_add) continue;
+      if (s.o.arg > 0) {
+        if (first_add == steps_.size()) first_add = i;
+        out << "    Add(" << s.o.arg << ") by goroutine " << s.goid << " at " << site(s.o.where)
+            << "\n";
+      } else {
+        did_done.insert(s.goid);
+        out << "    Add(" << s.o.arg << ") by goroutine " << s.goid << " at " << site(s.o.where)
+            << "\n";
+      }
+    }
+    for (std::size_t id = 2; id < gs_.size(); id++) {
+      const gstate& s = gs_[id];
+      if (s.gp && s.exited && !did_done.count(id) && s.created_step >= first_add &&
+          first_add != steps_.size()) {
+        out << "    goroutine " << id << " (created at " << site(s.created)
+            << ") exited without calling Done (missed Done?)\n";
+      }
+    }
+  }
+
+  // The last steps of the interleaving.
+  std::size_t n = steps_.size();
+  std::size_t from = n > 24 ? n - 24 : 0;
+  out << "\nlast " << (n - from) << " of " << n << " steps:\n";
+  for (std::size_t i = from; i < n; i++) {
+    const auto& s = steps_[i];
+    out << "  #" << (i + 1) << "  goroutine " << s.goid << "  " << weft::to_string(s.o.kind);
+    std::string nm = name_of(s.o.object, s.o.kind);
+    if (!nm.empty()) out << " " << nm;
+    if (s.o.kind == op_kind::wg_add) out << " (" << s.o.arg << ")";
+    out << "  at " << site(s.o.where) << "\n";
+  }
+  if (fail_ == failure::step_limit) {
+    std::map<std::uint64_t, int> who;
+    for (std::size_t i = from; i < n; i++) who[steps_[i].goid]++;
+    out << "goroutines that kept running:";
+    for (auto [id, c] : who) out << " goroutine " << id << " (" << c << " steps)";
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace weft::check::detail

@@ -1,0 +1,370 @@
+// checker/src/engine/explore.cpp — weft::check's public entry points: explore, replay, require,
+// the environment overrides, the report, and the WEFT_SCHED whole-program mode.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+#include "engine/engine.hpp"
+#include "report/token.hpp"
+#include "weft/go.hpp"
+
+extern "C" {
+int weft_check_anchor = 0;
+}
+
+namespace weft::check {
+
+const char* to_string(strategy s) noexcept {
+  switch (s) {
+    case strategy::random: return "random";
+    case strategy::pct: return "pct";
+    case strategy::dfs: return "dfs";
+    case strategy::dpor: return "dpor";
+  }
+  return "?";
+}
+
+const char* to_string(failure f) noexcept {
+  switch (f) {
+    case failure::none: return "ok";
+    case failure::deadlock: return "deadlock";
+    case failure::leak: return "goroutine leak";
+    case failure::panic: return "panic";
+    case failure::race: return "data race";
+    case failure::assertion: return "assertion failed";
+    case failure::step_limit: return "step limit";
+    case failure::nondeterminism: return "nondeterminism";
+    case failure::bad_token: return "bad replay token";
+  }
+  return "?";
+}
+
+std::string result::report() const {
+  if (ok()) {
+    return "ok: " + std::to_string(executions) + " executions, no failure";
+  }
+  return report_text.empty() ? std::string(to_string(kind)) + ": " + message : report_text;
+}
+
+namespace detail {
+
+namespace wd = weft::detail;
+
+namespace {
+
+bool env_u64(const char* name, std::uint64_t& out) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return false;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long x = std::strtoull(v, &end, 0);
+  if (errno || !end || *end) {
+    std::fprintf(stderr, "weft: ignoring %s=%s: not a number\n", name, v);
+    return false;
+  }
+  out = x;
+  return true;
+}
+
+bool env_int(const char* name, int& out) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return false;
+  char* end = nullptr;
+  long x = std::strtol(v, &end, 0);
+  if (!end || *end) {
+    std::fprintf(stderr, "weft: ignoring %s=%s: not a number\n", name, v);
+    return false;
+  }
+  out = static_cast<int>(x);
+  return true;
+}
+
+bool parse_strategy(std::string_view s, strategy& out) {
+  if (s == "random") out = strategy::random;
+  else if (s == "pct") out = strategy::pct;
+  else if (s == "dfs") out = strategy::dfs;
+  else if (s == "dpor") out = strategy::dpor;
+  else return false;
+  return true;
+}
+
+std::string program_name() {
+  std::ifstream f("/proc/self/cmdline", std::ios::binary);
+  std::string arg0;
+  std::getline(f, arg0, '\0');
+  return arg0.empty() ? "./the_test" : arg0;
+}
+
+std::string site(const std::source_location& l) {
+  return std::string(l.file_name()) + ":" + std::to_string(l.line());
+}
+
+std::unique_ptr<oracle> make_oracle(const options& o) {
+  switch (o.strat) {
+    case strategy::random: return make_random(o.seed);
+    case strategy::pct: return make_pct(o.seed, o.pct_depth);
+    case strategy::dfs: return make_dfs(o.preemption_bound);
+    case strategy::dpor: return make_dpor(o.preemption_bound);
+  }
+  return make_random(o.seed);
+}
+
+std::uint8_t flags_of(const options& o) {
+  return static_cast<std::uint8_t>((o.timers == timer_mode::strict ? 1 : 0) |
+                                   (o.leaks_are_bugs ? 0 : 2));
+}
+
+void fill_failure(result& r, const engine& eng, const options& o, std::uint64_t index,
+                  std::uint32_t site_id, const std::source_location& where,
+                  const std::string& test_name, bool replayed) {
+  r.kind = eng.kind();
+  r.message = eng.message();
+  schedule_token t;
+  t.strat = static_cast<std::uint8_t>(o.strat);
+  t.flags = flags_of(o);
+  t.fail = static_cast<std::uint8_t>(r.kind);
+  t.seed = o.seed;
+  t.execution = index;
+  t.site = site_id;
+  t.choices = eng.choices();
+  r.token = encode_token(t);
+  std::ostringstream out;
+  out << "weft: " << to_string(r.kind) << ": " << r.message << "\n";
+  if (replayed) {
+    out << "  replayed from a token (" << t.choices.size() << " recorded choices)\n";
+  } else {
+    out << "  found by " << to_string(o.strat);
+    if (o.strat == strategy::random || o.strat == strategy::pct) out << " (seed " << o.seed << ")";
+    if (o.strat == strategy::pct) out << " depth " << o.pct_depth;
+    if (o.preemption_bound >= 0 && (o.strat == strategy::dfs || o.strat == strategy::dpor)) {
+      out << " (preemption bound " << o.preemption_bound << ")";
+    }
+    out << " in execution " << (index + 1) << ", after " << eng.steps() << " steps and "
+        << t.choices.size() << " choices\n";
+  }
+  out << "  explored at " << site(where) << "\n\n";
+  out << eng.describe();
+  out << "\nreproduce with:\n  WEFT_REPLAY=" << r.token << " " << program_name();
+  if (!test_name.empty()) out << " --gtest_filter=" << test_name;
+  out << "\n";
+  r.report_text = out.str();
+}
+
+void check_not_nested() {
+  if (wd::active_policy) {
+    throw std::logic_error("weft::check::explore/replay called inside weft::run or another explore");
+  }
+}
+
+struct body_runner {
+  body_ref body;
+  void operator()() const { body.call(body.obj); }
+};
+
+result run_token(body_ref body, const schedule_token& t, options o,
+                 const std::source_location& where, const std::string& test_name) {
+  o.strat = static_cast<strategy>(t.strat <= 3 ? t.strat : 0);
+  o.seed = t.seed;
+  o.timers = (t.flags & 1) ? timer_mode::strict : timer_mode::explore;
+  o.leaks_are_bugs = !(t.flags & 2);
+  wd::set_stack_size(o.stack_size);
+  auto start = std::chrono::steady_clock::now();
+  engine eng(o);
+  auto orc = make_replay(t.choices);
+  orc->begin(0);
+  eng.execute(wd::make_g(body_runner{body}), where, orc.get());
+  result r;
+  r.executions = 1;
+  r.elapsed = std::chrono::steady_clock::now() - start;
+  auto expected = static_cast<failure>(t.fail);
+  if (eng.kind() == failure::nondeterminism) {
+    fill_failure(r, eng, o, t.execution, t.site, where, test_name, true);
+    r.message += " (the program is not deterministic under weft: a raw std::thread, rand(), "
+                 "the wall clock or I/O?)";
+    return r;
+  }
+  if (const std::string* why = orc->diverged(); why && eng.kind() != expected) {
+    r.kind = failure::nondeterminism;
+    r.message = "replay diverged: " + *why;
+    r.report_text = "weft: nondeterminism: " + r.message + "\n";
+    return r;
+  }
+  if (eng.kind() != expected) {
+    r.kind = failure::nondeterminism;
+    r.message = std::string("replay diverged: the token recorded a ") + to_string(expected) +
+                " but the replay ended with " + to_string(eng.kind());
+    r.report_text = "weft: nondeterminism: " + r.message + "\n";
+    return r;
+  }
+  if (eng.kind() != failure::none) fill_failure(r, eng, o, t.execution, t.site, where, test_name, true);
+  return r;
+}
+
+}  // namespace
+
+void resolve_options(options& o) {
+  if (const char* s = std::getenv("WEFT_STRATEGY"); s && *s) {
+    if (!parse_strategy(s, o.strat)) {
+      std::fprintf(stderr, "weft: ignoring WEFT_STRATEGY=%s: use random, pct, dfs or dpor\n", s);
+    }
+  }
+  env_u64("WEFT_EXECUTIONS", o.executions);
+  env_u64("WEFT_SEED", o.seed);
+  env_int("WEFT_PCT_DEPTH", o.pct_depth);
+  env_int("WEFT_PREEMPTIONS", o.preemption_bound);
+}
+
+result explore_impl(body_ref body, options o, std::source_location where, std::string test_name) {
+  check_not_nested();
+  resolve_options(o);
+  const std::uint32_t site_id = site_hash(where.file_name(), where.line());
+  if (const char* tok = std::getenv("WEFT_REPLAY"); tok && *tok) {
+    std::string err;
+    auto t = decode_token(tok, &err);
+    if (!t) {
+      result r;
+      r.kind = failure::bad_token;
+      r.message = "WEFT_REPLAY: malformed replay token: " + err;
+      r.report_text = "weft: " + r.message + "\n";
+      return r;
+    }
+    if (t->site == site_id) return run_token(body, *t, o, where, test_name);
+    // A token from another explore() call: this one runs normally.
+  }
+  wd::set_stack_size(o.stack_size);
+  result r;
+  auto start = std::chrono::steady_clock::now();
+  engine eng(o);
+  auto orc = make_oracle(o);
+  for (std::uint64_t i = 0; i < o.executions; i++) {
+    if (o.time_budget.count() > 0 && std::chrono::steady_clock::now() - start > o.time_budget) break;
+    if (!orc->begin(i)) break;
+    eng.execute(wd::make_g(body_runner{body}), where, orc.get());
+    r.executions++;
+    if (eng.kind() != failure::none) {
+      fill_failure(r, eng, o, i, site_id, where, test_name, false);
+      break;
+    }
+  }
+  r.elapsed = std::chrono::steady_clock::now() - start;
+  return r;
+}
+
+result replay_impl(body_ref body, std::string_view token, options o, std::source_location where,
+                   std::string test_name) {
+  check_not_nested();
+  std::string err;
+  auto t = decode_token(token, &err);
+  if (!t) {
+    result r;
+    r.kind = failure::bad_token;
+    r.message = "malformed replay token: " + err;
+    r.report_text = "weft: " + r.message + "\n";
+    return r;
+  }
+  return run_token(body, *t, o, where, test_name);
+}
+
+// ---- WEFT_SCHED: a whole program under the deterministic policy --------------------------------
+
+namespace {
+
+class program_engine_holder {
+ public:
+  std::unique_ptr<oracle> orc;
+  schedule_token tok;
+};
+program_engine_holder program_state;
+
+std::unique_ptr<weft::policy> make_program_policy(const char* spec, std::string* err) {
+  std::string_view s(spec);
+  options o;
+  o.timers = timer_mode::strict;
+  o.leaks_are_bugs = false;
+  program_state.tok = schedule_token{};
+  auto colon = s.find(':');
+  std::string_view kind = s.substr(0, colon);
+  std::string_view arg = colon == std::string_view::npos ? "" : s.substr(colon + 1);
+  if (kind == "replay") {
+    auto t = decode_token(arg, err);
+    if (!t) {
+      *err = "malformed replay token: " + *err;
+      return nullptr;
+    }
+    program_state.tok = *t;
+    program_state.orc = make_replay(t->choices);
+  } else if (kind == "random" || kind == "pct") {
+    std::uint64_t seed = 0;
+    if (!arg.empty()) {
+      char* end = nullptr;
+      std::string a(arg);
+      seed = std::strtoull(a.c_str(), &end, 0);
+      if (!end || *end) {
+        *err = "the seed must be a number, as in WEFT_SCHED=random:42";
+        return nullptr;
+      }
+    }
+    program_state.tok.strat = kind == "pct" ? 1 : 0;
+    program_state.tok.seed = seed;
+    program_state.orc = kind == "pct" ? make_pct(seed, 3) : make_random(seed);
+  } else {
+    *err = "unknown scheduler; use random:<seed>, pct:<seed> or replay:<token>";
+    return nullptr;
+  }
+  program_state.tok.flags = flags_of(o);
+  program_state.orc->begin(0);
+  auto eng = std::make_unique<engine>(o);
+  eng->stop_at_main_exit = true;
+  eng->reset(program_state.orc.get());
+  eng->on_program_failure = [](const engine& e) {
+    schedule_token t = program_state.tok;
+    t.fail = static_cast<std::uint8_t>(e.kind());
+    t.choices = e.choices();
+    std::string text;
+    if (e.kind() == failure::deadlock) {
+      text = "fatal error: all goroutines are asleep - deadlock!\n\n";
+    } else if (e.kind() == failure::panic) {
+      text = e.message().substr(0, e.message().rfind(" [goroutine")) + "\n\n";
+    } else {
+      text = std::string("weft: ") + to_string(e.kind()) + ": " + e.message() + "\n\n";
+    }
+    text += e.describe();
+    text += "\nreproduce with:\n  WEFT_SCHED=replay:" + encode_token(t) + " " + program_name() + "\n";
+    std::fflush(stdout);
+    (void)!write(2, text.data(), text.size());
+    _exit(2);
+  };
+  return eng;
+}
+
+// Registered when weft::check is linked into the program (weft::check's link interface
+// references weft_check_anchor so this object is always linked in).
+[[maybe_unused]] const bool registered = [] {
+  weft::detail::sched_factory = make_program_policy;
+  return true;
+}();
+
+}  // namespace
+
+}  // namespace detail
+
+void require(bool cond, std::string_view what, std::source_location where) {
+  if (cond) return;
+  auto* eng = dynamic_cast<detail::engine*>(weft::detail::active_policy);
+  weft::detail::g* gp = weft::detail::current();
+  std::string msg = "require failed: " + std::string(what) + " at " + detail::site(where);
+  if (eng && gp) {
+    eng->fail(failure::assertion, msg, gp->id);
+    throw detail::assertion_signal{};
+  }
+  throw std::logic_error("weft::check::" + msg);
+}
+
+}  // namespace weft::check
