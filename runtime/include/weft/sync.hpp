@@ -1,15 +1,19 @@
-// weft/sync.hpp — Go's sync package: mutex, wait_group (more primitives join them).
+// weft/sync.hpp — Go's sync package: mutex, rw_mutex, wait_group, once, cond.
 //
 // Every blocking call parks the calling goroutine (never the OS thread) and is a visible
 // operation under the explorer. Like Go, a mutex is not tied to a goroutine: any goroutine may
-// unlock it. Lifetimes are those of std::mutex / std::latch: a mutex may be destroyed as soon as
-// it is unlocked, a wait_group as soon as wait() returned, even while the goroutine that called
-// unlock()/done() is still returning from it.
+// unlock it. Lifetimes are those of std::mutex / std::latch: a mutex or rw_mutex may be destroyed
+// as soon as it is unlocked, a wait_group as soon as wait() returned, a once as soon as a call()
+// returned, a cond as soon as no goroutine waits on it, even while the goroutine that called
+// unlock()/done()/signal() or ran the once's function is still returning from it.
+// (weft::atomic<T>, Go's sync/atomic, lives in weft/atomic.hpp.)
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <source_location>
+#include <type_traits>
 
 #include "weft/detail/core.hpp"
 
@@ -85,6 +89,155 @@ class wait_group {
   static constexpr std::uint64_t qlock = 1, waiters = 2;
   std::atomic<std::uint64_t> state_{0};  // counter (int32) in the high half
   detail::waiter* head_ = nullptr;       // guarded by the qlock bit
+};
+
+/// rw_mutex: Go's sync.RWMutex. Lockable and SharedLockable: std::unique_lock, std::lock_guard
+/// and std::shared_lock work. Any number of readers or one writer hold it.
+/// Writer priority, as in Go: writers take turns among themselves; once a writer has its turn
+/// (it announced itself), new readers block until that writer has unlocked, readers already
+/// holding the lock finish, and the writer waits for the last of them. A writer's unlock admits
+/// every reader that blocked on it before the next writer's turn begins, so neither side
+/// starves. Like Go, it is not tied to a goroutine: any goroutine may unlock or unlock_shared.
+class rw_mutex {
+ public:
+  rw_mutex() noexcept = default;
+  rw_mutex(const rw_mutex&) = delete;
+  rw_mutex& operator=(const rw_mutex&) = delete;
+
+  /// lock: parks until the caller holds the write lock (Go's Lock). Goroutines only.
+  void lock(std::source_location where = std::source_location::current()) {
+    detail::visible(op_kind::rw_lock, this, where);
+    std::uint64_t z = 0;
+    if (!state_.compare_exchange_strong(z, writer, std::memory_order_acquire,
+                                        std::memory_order_relaxed)) {
+      lock_slow(where);
+    }
+    detail::hb_acquire(this);            // unlock -> next lock
+    detail::hb_acquire(runlock_sync());  // every runlock -> next lock
+  }
+  /// try_lock: takes the write lock if nobody (reader or writer) holds or awaits it.
+  bool try_lock(std::source_location where = std::source_location::current());
+  /// unlock: releases the write lock ("sync: Unlock of unlocked RWMutex" if not write-locked).
+  void unlock(std::source_location where = std::source_location::current()) {
+    detail::visible(op_kind::rw_unlock, this, where);
+    detail::hb_release(this);  // unlock -> later lock_shared and lock
+    std::uint64_t w = writer;
+    if (state_.compare_exchange_strong(w, 0, std::memory_order_release,
+                                       std::memory_order_relaxed)) {
+      return;
+    }
+    unlock_slow();
+  }
+
+  /// lock_shared: parks while a writer holds the lock or has announced itself (Go's RLock).
+  void lock_shared(std::source_location where = std::source_location::current()) {
+    detail::visible(op_kind::rw_rlock, this, where);
+    std::uint64_t s = state_.load(std::memory_order_relaxed);
+    if ((s & writer) || !state_.compare_exchange_weak(s, s + reader, std::memory_order_acquire,
+                                                      std::memory_order_relaxed)) {
+      lock_shared_slow(where);
+    }
+    detail::hb_acquire(this);  // unlock -> later lock_shared
+  }
+  /// try_lock_shared: takes a read lock unless a writer holds the lock or has announced itself.
+  bool try_lock_shared(std::source_location where = std::source_location::current());
+  /// unlock_shared: releases one read lock ("sync: RUnlock of unlocked RWMutex" if none is
+  /// held). The last reader out hands the lock to an announced writer.
+  void unlock_shared(std::source_location where = std::source_location::current()) {
+    detail::visible(op_kind::rw_runlock, this, where);
+    detail::hb_release(runlock_sync());  // runlock -> next lock (merged over all readers)
+    std::uint64_t s = state_.load(std::memory_order_relaxed);
+    if (!(s & qlock) && s >= reader && (s >= 2 * reader || !(s & pending)) &&
+        state_.compare_exchange_weak(s, s - reader, std::memory_order_release,
+                                     std::memory_order_relaxed)) {
+      return;
+    }
+    unlock_shared_slow();
+  }
+
+ private:
+  // State word: flag bits low, the number of readers holding the lock in the high half.
+  static constexpr std::uint64_t qlock = 1,    // the wait lists / pending_ are being edited
+      writer = 2,                              // a writer has its turn (holds or awaits readers)
+      pending = 4,                             // ... and waits for readers to drain
+      wwait = 8,                               // writers queue for their turn
+      rwait = 16,                              // readers wait for the writer to unlock
+      reader = std::uint64_t{1} << 32;
+  void lock_slow(const std::source_location& where);
+  void unlock_slow();
+  void lock_shared_slow(const std::source_location& where);
+  void unlock_shared_slow();
+  /// runlock_sync: the sync address of the runlock -> lock edge (Go's writerSem annotation).
+  const void* runlock_sync() const noexcept { return &pending_; }
+
+  std::atomic<std::uint64_t> state_{0};
+  detail::g* pending_ = nullptr;           // the announced writer; guarded by qlock
+  detail::waiter* rq_head_ = nullptr;      // blocked readers, FIFO; guarded by qlock
+  detail::waiter* rq_tail_ = nullptr;
+  detail::waiter* wq_head_ = nullptr;      // writers awaiting their turn, FIFO; guarded by qlock
+  detail::waiter* wq_tail_ = nullptr;
+};
+
+/// once: Go's sync.Once. call(f) runs f exactly once per object; every call returns only after
+/// f has completed (concurrent callers park meanwhile). If f throws (a panic), the once still
+/// counts as done: the exception leaves the call that ran f, later calls return at once.
+class once {
+ public:
+  once() noexcept = default;
+  once(const once&) = delete;
+  once& operator=(const once&) = delete;
+
+  /// call: runs f (a callable taking no arguments) if no call has run it yet; otherwise waits
+  /// until the run in progress, if any, has finished. After completion it costs one acquire
+  /// load. Goroutines only (a caller that must wait parks). f calling call() on the same once
+  /// deadlocks, as in Go.
+  template <class F>
+  void call(F&& f, std::source_location where = std::source_location::current()) {
+    static_assert(std::is_invocable_v<F&>, "weft::once::call needs a callable taking no arguments");
+    detail::visible(op_kind::once_call, this, where);
+    if (state_.load(std::memory_order_acquire) & done) {
+      detail::hb_acquire(this);  // f -> every call returns
+      return;
+    }
+    using D = std::remove_reference_t<F>;
+    call_slow([](void* p) { (*static_cast<D*>(p))(); },
+              const_cast<void*>(static_cast<const void*>(std::addressof(f))), where);
+  }
+
+ private:
+  static constexpr std::uint32_t qlock = 1, running = 2, done = 4;
+  void call_slow(void (*fn)(void*), void* f, const std::source_location& where);
+  void finish() noexcept;
+  std::atomic<std::uint32_t> state_{0};
+  detail::waiter* head_ = nullptr;  // callers waiting for f; guarded by the qlock bit
+};
+
+/// cond: Go's sync.Cond over a weft::mutex. wait() unlocks the mutex and parks atomically (a
+/// signal after the unlock is never lost), and relocks it before returning; signal() wakes the
+/// longest-waiting goroutine, broadcast() all of them. There are no spurious wakeups, but as
+/// in Go the condition must be rechecked in a loop: another goroutine may change it first.
+class cond {
+ public:
+  explicit cond(mutex& mu) noexcept : mu_(&mu) {}
+  cond(const cond&) = delete;
+  cond& operator=(const cond&) = delete;
+
+  /// wait: the caller must hold the mutex. Parks until a signal/broadcast that came after the
+  /// call; returns with the mutex held. Goroutines only.
+  void wait(std::source_location where = std::source_location::current());
+  /// signal: wakes the goroutine that has waited longest, if any. Never blocks. The mutex need
+  /// not be held.
+  void signal(std::source_location where = std::source_location::current());
+  /// broadcast: wakes every waiting goroutine. Never blocks.
+  void broadcast(std::source_location where = std::source_location::current());
+  /// locker: the mutex given at construction (Go's c.L).
+  mutex& locker() const noexcept { return *mu_; }
+
+ private:
+  mutex* mu_;
+  std::atomic<std::uint32_t> qlock_{0};  // spin lock over the wait list
+  detail::waiter* head_ = nullptr;       // waiters in arrival order; guarded by qlock_
+  detail::waiter* tail_ = nullptr;
 };
 
 }  // namespace weft

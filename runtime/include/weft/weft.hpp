@@ -1,6 +1,7 @@
 // weft/weft.hpp — the whole public API: goroutines, channels, select, sync, time, context.
 #pragma once
 
+#include "weft/atomic.hpp"
 #include "weft/config.hpp"
 #include "weft/go.hpp"
 #include "weft/panic.hpp"
