@@ -69,13 +69,15 @@ weft_args=(--benchmark_filter="^BM_($filter)" --benchmark_repetitions="$reps"
            --benchmark_out="$tmp/weft.json" --benchmark_out_format=json)
 [[ $quick == 1 ]] && weft_args+=(--benchmark_min_time=0.05)
 log "weft_bench: procs=$procs, $reps repetitions"
-WEFT_BENCH_PROCS=$procs "$build/bench/weft_bench" "${weft_args[@]}" >&2
+WEFT_BENCH_PROCS=$procs "$build/bench/weft_bench" "${weft_args[@]}" >&2 ||
+  log "weft_bench FAILED (exit $?): its rows show what finished before the failure"
 
 # ---- Go --------------------------------------------------------------------------------------
 go_args=(-run '^$' -bench "^Benchmark($filter)" -count "$reps" -cpu "$cpus")
 [[ $quick == 1 ]] && go_args+=(-benchtime 0.05s)
 log "go test: GOMAXPROCS=$cpus, $reps runs"
-(cd "$root/bench/go" && go test "${go_args[@]}") | tee "$tmp/go.txt" >&2
+(cd "$root/bench/go" && go test "${go_args[@]}") | tee "$tmp/go.txt" >&2 ||
+  log "go test FAILED: its rows show what finished before the failure"
 
 # ---- programs --------------------------------------------------------------------------------
 : >"$tmp/programs.txt"
@@ -116,8 +118,12 @@ def weft_key(name):
     return "/".join(parts)
 
 weft, order = {}, []
-with open(weft_path) as f:
-    data = json.load(f)
+try:
+    with open(weft_path) as f:
+        data = json.load(f)
+except (OSError, ValueError) as e:
+    print(f"note: no usable weft_bench JSON ({e})")
+    data = {}
 weft_procs = data.get("context", {}).get("weft_procs", "?")
 samples = {}
 for b in data.get("benchmarks", []):
@@ -135,7 +141,7 @@ for key, xs in samples.items():  # no aggregates (one repetition): median of the
 
 go_samples, go_procs = {}, set()
 line_re = re.compile(r"^Benchmark(\S+?)(?:-(\d+))?\s+\d+\s+([0-9.]+) ns/op")
-with open(go_path) as f:
+with open(go_path, errors="replace") as f:
     for line in f:
         m = line_re.match(line)
         if not m:
@@ -162,7 +168,12 @@ if str(weft_procs) != str(procs):
 print()
 print("| benchmark | weft ns/op | Go ns/op | weft/Go |")
 print("|---|---:|---:|---:|")
+bases = []
 for key in order:
+    if key.split("/")[0] not in bases:
+        bases.append(key.split("/")[0])
+rows = sorted(order, key=lambda k: (bases.index(k.split("/")[0]), "/" in k, k))
+for key in rows:
     w, g = weft.get(key), go.get(key)
     ratio = f"{w / g:.2f}" if w is not None and g else "-"
     print(f"| {key} | {fmt(w)} | {fmt(g)} | {ratio} |")
