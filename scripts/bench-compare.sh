@@ -95,14 +95,14 @@ run_program() {  # label, then the command; appends "label<TAB>key: value" lines
   fi
 }
 if [[ $programs == 1 ]]; then
-  (cd "$root/bench/go" && go build -o "$tmp/go_million" ./million)
   run_program "weft million" env WEFT_BENCH_PROCS="$procs" "$build/bench/weft_million"
-  run_program "Go million" env GOMAXPROCS="$procs" "$tmp/go_million"
-  if [[ -x $build/bench/weft_skynet && -d $root/bench/go/skynet ]]; then
-    (cd "$root/bench/go" && go build -o "$tmp/go_skynet" ./skynet)
+  (cd "$root/bench/go" && go build -o "$tmp/go_million" ./million) &&
+    run_program "Go million" env GOMAXPROCS="$procs" "$tmp/go_million"
+  if [[ -x $build/bench/weft_skynet ]]; then
     run_program "weft skynet" env WEFT_BENCH_PROCS="$procs" "$build/bench/weft_skynet"
-    run_program "Go skynet" env GOMAXPROCS="$procs" "$tmp/go_skynet"
   fi
+  (cd "$root/bench/go" && go build -o "$tmp/go_skynet" ./skynet) &&
+    run_program "Go skynet" env GOMAXPROCS="$procs" "$tmp/go_skynet"
 fi
 
 # ---- report ----------------------------------------------------------------------------------
