@@ -2,8 +2,10 @@
 #pragma once
 
 #include "weft/atomic.hpp"
+#include "weft/chan.hpp"
 #include "weft/config.hpp"
 #include "weft/go.hpp"
 #include "weft/panic.hpp"
 #include "weft/policy.hpp"
+#include "weft/select.hpp"
 #include "weft/sync.hpp"
