@@ -105,10 +105,12 @@ TEST_P(Sync, RwMutexCountsExactly) {
           if (i % 16 == 0) weft::yield();  // hold the read lock across a switch
           if (x != a || a != b) my_torn++;
         }
-        std::lock_guard<weft::mutex> g(stats);
-        torn += my_torn;
-        reads += riters;
-        wg.done();
+        {
+          std::lock_guard<weft::mutex> g(stats);
+          torn += my_torn;
+          reads += riters;
+        }
+        wg.done();  // last touch: main may destroy everything once all are done
       });
     }
     wg.wait();
@@ -413,8 +415,10 @@ TEST_P(Sync, OncePanickingFunctionCountsAsDone) {
         for (int i = 0; i < waiters; i++) {
           weft::go([&] {
             o.call([&] { ran++; });  // parks until f has finished, then returns: no rerun
-            std::lock_guard<weft::mutex> g(mu);
-            waiter_returned++;
+            {
+              std::lock_guard<weft::mutex> g(mu);
+              waiter_returned++;
+            }
             wg.done();
           });
         }
@@ -505,9 +509,11 @@ TEST_P(Sync, CondBroadcastWakesAllAndSignalsDoNotAccumulate) {
     wg.add(n);
     for (int i = 0; i < n; i++) {
       weft::go([&] {
-        std::unique_lock<weft::mutex> lk(mu);
-        while (!go_ahead) c.wait();
-        woken++;
+        {
+          std::unique_lock<weft::mutex> lk(mu);
+          while (!go_ahead) c.wait();
+          woken++;
+        }
         wg.done();
       });
     }
@@ -566,9 +572,11 @@ TEST_P(Sync, CondBoundedQueueExactTotals) {
             weft::yield();
           }
         }
-        std::lock_guard<weft::mutex> g(mu);
-        sum += my_sum;
-        count += my_count;
+        {
+          std::lock_guard<weft::mutex> g(mu);
+          sum += my_sum;
+          count += my_count;
+        }
         cons.done();
       });
     }
@@ -599,11 +607,13 @@ TEST_P(Sync, CondSignalRightAfterUnlockIsNeverLost) {
     weft::wait_group wg;
     wg.add(1);
     weft::go([&] {
-      std::unique_lock<weft::mutex> lk(mu);
-      while (taken < rounds) {
-        while (posted == taken) c.wait();
-        taken++;
-        handled++;
+      {
+        std::unique_lock<weft::mutex> lk(mu);
+        while (taken < rounds) {
+          while (posted == taken) c.wait();
+          taken++;
+          handled++;
+        }
       }
       wg.done();
     });
@@ -630,9 +640,11 @@ TEST_P(Sync, CondWaitWithoutTheLockPanicsAndLosesNoSignal) {
     weft::wait_group wg;
     wg.add(1);
     weft::go([&] {
-      std::lock_guard<weft::mutex> g(mu);
-      c.wait();
-      woke = true;
+      {
+        std::lock_guard<weft::mutex> g(mu);
+        c.wait();
+        woke = true;
+      }
       wg.done();
     });
     ASSERT_TRUE(await_parked(&c, wait_reason::cond_wait, 1));
@@ -782,7 +794,13 @@ TEST_P(Sync, AtomicPublishesPlainData) {
 
 // ---- lifetime hammers: destroy right after the release that handed the object over ----------
 
+// Sanitizer builds make every round ~50x dearer (fiber creation, registry scans); they are also
+// the builds that catch a touch after the last one, so fewer rounds still do the job there.
+#if defined(WEFT_TSAN) || defined(WEFT_ASAN)
+constexpr int hammer_rounds = 400;
+#else
 constexpr int hammer_rounds = 2000;
+#endif
 
 TEST_P(Sync, MutexDestroyedRightAfterHandoff) {
   weft::atomic<int> freed;
