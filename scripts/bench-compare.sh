@@ -10,8 +10,10 @@
 # bench/go/million) and, when built, skynet (bench/skynet.cpp, bench/go/skynet) in fresh
 # processes and prints their times and peak RSS.
 #
-# Usage: scripts/bench-compare.sh [--quick] [--no-programs] [--filter REGEX]
+# Usage: scripts/bench-compare.sh [--quick] [--batch] [--no-programs] [--filter REGEX]
 #   --quick        1 repetition, short runs (a smoke test, not numbers to publish)
+#   --batch        all weft repetitions, then all Go runs (default: REPS interleaved rounds of
+#                  one weft run and one Go run each, fairer on a shared, noisy machine)
 #   --no-programs  skip the 1M-goroutine / skynet programs
 #   --filter RE    only benchmarks whose name without prefix matches RE (e.g. 'Spawn|Yield')
 # Environment: PROCS (worker threads on both sides; default: nproc), REPS (default 5),
@@ -24,12 +26,14 @@ build=${BUILD_DIR:-$root/build-bench}
 procs=${PROCS:-$(nproc)}
 reps=${REPS:-5}
 quick=0
+interleave=1
 programs=1
 filter=.
 
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) quick=1; reps=1 ;;
+    --batch) interleave=0 ;;
     --no-programs) programs=0 ;;
     --filter) filter=$2; shift ;;
     -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
@@ -63,21 +67,41 @@ export GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local
 cpus=1
 [[ $procs != 1 ]] && cpus="1,$procs"
 
-# ---- weft ------------------------------------------------------------------------------------
-weft_args=(--benchmark_filter="^BM_($filter)" --benchmark_repetitions="$reps"
-           --benchmark_report_aggregates_only=true
-           --benchmark_out="$tmp/weft.json" --benchmark_out_format=json)
-[[ $quick == 1 ]] && weft_args+=(--benchmark_min_time=0.05)
-log "weft_bench: procs=$procs, $reps repetitions"
-WEFT_BENCH_PROCS=$procs "$build/bench/weft_bench" "${weft_args[@]}" >&2 ||
-  log "weft_bench FAILED (exit $?): its rows show what finished before the failure"
-
-# ---- Go --------------------------------------------------------------------------------------
-go_args=(-run '^$' -bench "^Benchmark($filter)" -count "$reps" -cpu "$cpus")
-[[ $quick == 1 ]] && go_args+=(-benchtime 0.05s)
-log "go test: GOMAXPROCS=$cpus, $reps runs"
-(cd "$root/bench/go" && go test "${go_args[@]}") | tee "$tmp/go.txt" >&2 ||
-  log "go test FAILED: its rows show what finished before the failure"
+# ---- weft and Go -----------------------------------------------------------------------------
+# Interleaved (default): REPS rounds, each one weft_bench repetition then one go test run, so a
+# load spike from elsewhere on a shared machine hits both sides alike; medians over the rounds.
+# --batch: weft_bench --benchmark_repetitions=REPS (aggregates only), then go test -count REPS.
+weft_args=(--benchmark_filter="^BM_($filter)")
+go_args=(-run '^$' -bench "^Benchmark($filter)" -cpu "$cpus")
+if [[ $quick == 1 ]]; then
+  weft_args+=(--benchmark_min_time=0.05)
+  go_args+=(-benchtime 0.05s)
+fi
+run_weft() {  # json file, extra args
+  local out=$1; shift
+  WEFT_BENCH_PROCS=$procs "$build/bench/weft_bench" "${weft_args[@]}" "$@" \
+    --benchmark_out="$out" --benchmark_out_format=json >&2 ||
+    log "weft_bench FAILED (exit $?): its rows show what finished before the failure"
+}
+run_go() {  # extra args
+  (cd "$root/bench/go" && go test "${go_args[@]}" "$@") | tee -a "$tmp/go.txt" >&2 ||
+    log "go test FAILED: its rows show what finished before the failure"
+}
+: >"$tmp/go.txt"
+if [[ $interleave == 1 ]]; then
+  for ((r = 1; r <= reps; r++)); do
+    log "round $r/$reps: weft_bench (procs=$procs and 1)"
+    run_weft "$tmp/weft.$r.json"
+    log "round $r/$reps: go test (GOMAXPROCS=$cpus)"
+    run_go -count 1
+  done
+else
+  log "weft_bench: procs=$procs and 1, $reps repetitions"
+  run_weft "$tmp/weft.1.json" --benchmark_repetitions="$reps" \
+    --benchmark_report_aggregates_only=true
+  log "go test: GOMAXPROCS=$cpus, $reps runs"
+  run_go -count "$reps"
+fi
 
 # ---- programs --------------------------------------------------------------------------------
 : >"$tmp/programs.txt"
@@ -106,10 +130,12 @@ if [[ $programs == 1 ]]; then
 fi
 
 # ---- report ----------------------------------------------------------------------------------
-python3 - "$tmp/weft.json" "$tmp/go.txt" "$tmp/programs.txt" "$procs" <<'PY'
-import json, re, statistics, sys
+python3 - "$tmp" "$procs" <<'PY'
+import glob, json, os, re, statistics, sys
 
-weft_path, go_path, prog_path, procs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+tmp, procs = sys.argv[1], int(sys.argv[2])
+weft_paths = sorted(glob.glob(os.path.join(tmp, "weft.*.json")))
+go_path, prog_path = os.path.join(tmp, "go.txt"), os.path.join(tmp, "programs.txt")
 to_ns = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 def weft_key(name):
@@ -117,29 +143,8 @@ def weft_key(name):
     parts = [p for p in name.split("/") if p not in ("real_time", "process_time", "manual_time")]
     return "/".join(parts)
 
-weft, order = {}, []
-try:
-    with open(weft_path) as f:
-        data = json.load(f)
-except (OSError, ValueError) as e:
-    print(f"note: no usable weft_bench JSON ({e})")
-    data = {}
-weft_procs = data.get("context", {}).get("weft_procs", "?")
-samples = {}
-for b in data.get("benchmarks", []):
-    key = weft_key(b.get("run_name", b["name"]))
-    ns = float(b["real_time"]) * to_ns[b.get("time_unit", "ns")]
-    if key not in order:
-        order.append(key)
-    if b.get("run_type") == "aggregate":
-        if b.get("aggregate_name") == "median":
-            weft[key] = ns
-    else:
-        samples.setdefault(key, []).append(ns)
-for key, xs in samples.items():  # no aggregates (one repetition): median of the iterations
-    weft.setdefault(key, statistics.median(xs))
-
-go_samples, go_procs = {}, set()
+# Go first: its order (bench_test.go, then chan_test.go) is the table's order.
+go_samples, go_procs, order = {}, set(), []
 line_re = re.compile(r"^Benchmark(\S+?)(?:-(\d+))?\s+\d+\s+([0-9.]+) ns/op")
 with open(go_path, errors="replace") as f:
     for line in f:
@@ -153,6 +158,29 @@ with open(go_path, errors="replace") as f:
         if key not in order:
             order.append(key)
 go = {k: statistics.median(v) for k, v in go_samples.items()}
+
+weft, weft_procs, samples = {}, "?", {}
+for path in weft_paths:
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"note: no usable weft_bench JSON in {os.path.basename(path)} ({e})")
+        continue
+    weft_procs = data.get("context", {}).get("weft_procs", weft_procs)
+    for b in data.get("benchmarks", []):
+        key = weft_key(b.get("run_name", b["name"]))
+        ns = float(b["real_time"]) * to_ns[b.get("time_unit", "ns")]
+        if key not in order:
+            order.append(key)
+        if b.get("run_type") == "aggregate":
+            if b.get("aggregate_name") == "median":
+                weft[key] = ns
+        else:
+            samples.setdefault(key, []).append(ns)
+for key, xs in samples.items():  # interleaved rounds: the median over the rounds
+    weft.setdefault(key, statistics.median(xs))
+nrounds = max([len(v) for v in samples.values()] + [len(v) for v in go_samples.values()] + [0])
 
 def fmt(x):
     if x is None:
@@ -178,7 +206,7 @@ for key in rows:
     ratio = f"{w / g:.2f}" if w is not None and g else "-"
     print(f"| {key} | {fmt(w)} | {fmt(g)} | {ratio} |")
 print()
-print("Medians of the repetitions; ns/op is wall time per operation; weft/Go < 1 means weft is faster.")
+print(f"Medians of {nrounds} runs per side; ns/op is wall time per operation; weft/Go < 1 means weft is faster.")
 
 progs, notes = {}, []
 with open(prog_path) as f:
