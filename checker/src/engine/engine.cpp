@@ -24,8 +24,9 @@ constexpr time_point virtual_epoch = time_point(std::chrono::hours(24));
 
 engine::engine(const options& o) : opt_(o) {
   controlled_ = true;
+  tracks_hb_ = true;
   gs_.reserve(64);
-  steps_.reserve(1024);
+  tr_.events.reserve(1024);
   choices_.reserve(256);
   runnable_.reserve(64);
   clock_ = virtual_epoch;
@@ -47,10 +48,88 @@ void engine::spawned(g* parent, g* child) noexcept {
   s.gp = child;
   s.parent = parent ? parent->id : 0;
   s.created = child->created_at;
-  s.created_step = nsteps_;
+  s.created_step = tr_.events.size();
+  s.cause = cur_ev_;
+  hb_.spawn(s.parent, child->id);
 }
 
-void engine::ready(g* gp) noexcept { runnable_.push_back(gp); }
+void engine::ready(g* gp) noexcept {
+  gstate& s = st(gp);
+  if (s.started) {
+    s.woken = true;
+    s.cause = cur_ev_;
+    if (cur_ev_ != UINT32_MAX && s.park_reason == wd::wait_reason::select) {
+      tr_.events[cur_ev_].wild_chan = true;  // completing a select touches all its channels
+    }
+  }
+  runnable_.push_back(gp);
+}
+
+void engine::hb_release(const void* addr) noexcept {
+  g* c = wd::current();
+  hb_.release(c ? c->id : 0, addr);
+}
+
+void engine::hb_acquire(const void* addr) noexcept {
+  g* c = wd::current();
+  hb_.acquire(c ? c->id : 0, addr);
+}
+
+void engine::shared_created(const void* var, const std::source_location& where) {
+  created_[var] = where;
+}
+
+std::uint32_t engine::begin_event(std::uint64_t goid, ek kind, const op& o) {
+  event e;
+  e.goid = goid;
+  e.o = o;
+  e.kind = kind;
+  e.node = pending_node_;
+  pending_node_ = -1;
+  if (kind == ek::start || kind == ek::cont) {
+    const gstate& s = gs_[goid];
+    e.cause = s.cause;
+    if (kind == ek::cont) {
+      e.o = s.park_op;
+      e.reason = s.park_reason;
+    }
+  }
+  if (kind == ek::op && o.kind == op_kind::select) e.wild_chan = true;
+  tr_.events.push_back(e);
+  cur_ev_ = static_cast<std::uint32_t>(tr_.events.size() - 1);
+  if (kind == ek::op && (o.kind == op_kind::shared_read || o.kind == op_kind::shared_write)) {
+    if (auto r = hb_.on_access(goid, o.object, o.kind == op_kind::shared_write, o.where)) {
+      race_ = r;
+      std::string msg = "data race: " + std::string(r->later.write ? "write" : "read") +
+                        " by goroutine " + std::to_string(r->later.goid) + " at " +
+                        r->later.where.file_name() + ":" + std::to_string(r->later.where.line()) +
+                        " and " + (r->earlier.write ? "write" : "read") + " by goroutine " +
+                        std::to_string(r->earlier.goid) + " at " + r->earlier.where.file_name() +
+                        ":" + std::to_string(r->earlier.where.line()) +
+                        " are not ordered by happens-before";
+      fail(failure::race, msg, goid);
+    }
+  }
+  return cur_ev_;
+}
+
+event engine::next_event(const g* gp) const {
+  const gstate& s = gs_[gp->id];
+  event e;
+  e.goid = gp->id;
+  if (!s.started) {
+    e.kind = ek::start;
+  } else if (s.woken) {
+    e.kind = ek::cont;
+    e.o = s.park_op;
+    e.reason = s.park_reason;
+  } else {
+    e.kind = ek::op;
+    e.o = s.pending;
+    if (e.o.kind == op_kind::select) e.wild_chan = true;
+  }
+  return e;
+}
 
 std::uint64_t engine::choose(std::uint64_t n) {
   if (n <= 1) return 0;
@@ -60,6 +139,8 @@ std::uint64_t engine::choose(std::uint64_t n) {
     return v < n ? v : 0;
   }
   choices_.emplace_back(static_cast<std::uint32_t>(n), v);
+  tr_.node_is_sched.push_back(false);
+  tr_.node_ids.emplace_back();
   return v;
 }
 
@@ -85,7 +166,7 @@ void engine::before(const op& o) {
   g* self = wd::current();
   if (!self) return;
   const bool unwinding = std::uncaught_exceptions() > 0;
-  if (killing_ || fail_ != failure::none) {
+  if (killing_ || halt_ || fail_ != failure::none) {
     if (!unwinding) throw unwind{};
     return;  // a destructor running during unwinding: let it finish
   }
@@ -103,7 +184,7 @@ void engine::before(const op& o) {
     me.pending = o;
     me.has_pending = true;
     g* pick = decide(self, 0);
-    if (fail_ != failure::none) {
+    if (fail_ != failure::none || halt_) {
       if (!unwinding) throw unwind{};
       return;
     }
@@ -111,7 +192,7 @@ void engine::before(const op& o) {
       if (pick) next_ = pick; else fire_next_ = true;
       wd::yield_now();
       // Resumed by the engine: our op happens now.
-      if (killing_ || fail_ != failure::none) {
+      if (killing_ || halt_ || fail_ != failure::none) {
         st(self).has_pending = false;
         if (std::uncaught_exceptions() == 0) throw unwind{};
         return;
@@ -120,7 +201,7 @@ void engine::before(const op& o) {
     st(self).has_pending = false;
   }
   ++nsteps_;
-  steps_.push_back(step_rec{self->id, o});
+  begin_event(self->id, ek::op, o);
   last_runner_ = self->id;
 }
 
@@ -150,7 +231,19 @@ g* engine::decide(g* self, std::uint64_t prefer) {
   for (g* gp : opt_gs_) opt_ids_.push_back(gp->id);
   const bool timer_opt = opt_.timers == timer_mode::explore && !timers_.empty();
   auto n = static_cast<std::uint32_t>(opt_gs_.size() + (timer_opt ? 1 : 0));
-  if (n == 1) return opt_gs_[0];
+  if (n == 1) {
+    if (!self && orc_->forced_blocked(opt_ids_[0])) {
+      halt_ = true;
+      redundant_ = true;
+    }
+    return opt_gs_[0];
+  }
+  if (tr_.next.size() < gs_.size()) tr_.next.resize(gs_.size());
+  for (g* gp : opt_gs_) tr_.next[gp->id] = next_event(gp);
+  pending_node_ = static_cast<std::int32_t>(choices_.size());
+  tr_.node_is_sched.push_back(true);
+  tr_.node_ids.emplace_back(opt_ids_);
+  if (timer_opt) tr_.node_ids.back().push_back(0);
   sched_point p;
   p.n = n;
   p.goids = opt_ids_.data();
@@ -160,6 +253,11 @@ g* engine::decide(g* self, std::uint64_t prefer) {
   std::uint32_t v = orc_->schedule(p);
   if (const std::string* why = orc_->diverged()) {
     fail(failure::nondeterminism, "replay diverged: " + *why);
+    return self ? self : opt_gs_[0];
+  }
+  if (orc_->blocked()) {
+    halt_ = true;
+    redundant_ = true;
     return self ? self : opt_gs_[0];
   }
   if (v >= n) v = n - 1;
@@ -172,16 +270,18 @@ void engine::fire_timers() {
   wd::timer_node* t = timers_.top();
   if (!t) return;
   if (t->when > clock_) clock_ = t->when;
+  begin_event(0, ek::timer, op{op_kind::timer_start, nullptr, {}, 0});
   // Every timer due at this instant fires, in deadline then arming order.
   while ((t = timers_.top()) && t->when <= clock_) {
     timers_.pop();
     t->fire(t);
   }
+  cur_ev_ = UINT32_MAX;
 }
 
 void engine::loop() {
   for (;;) {
-    if (fail_ != failure::none) return;
+    if (fail_ != failure::none || halt_) return;
     if (main_exited_ && stop_at_main_exit) return;
     g* gp = nullptr;
     std::uint64_t prefer = 0;
@@ -202,21 +302,37 @@ void engine::loop() {
         return;  // quiescent
       }
       gp = decide(nullptr, prefer);
-      if (fail_ != failure::none) return;
+      if (fail_ != failure::none || halt_) return;
       if (!gp) {
         fire_next_ = true;
         continue;
       }
     }
     runnable_.erase(std::find(runnable_.begin(), runnable_.end(), gp));
-    st(gp).started = true;
+    {
+      gstate& s = st(gp);
+      if (!s.started) {
+        begin_event(gp->id, ek::start, op{op_kind::go, nullptr, gp->created_at, 0});
+      } else if (s.woken) {
+        begin_event(gp->id, ek::cont, op{});
+      }
+      s.started = true;
+      s.woken = false;
+    }
     last_runner_ = gp->id;
     switch (wd::resume(gp)) {
       case wd::resume_result::yielded:
         runnable_.push_back(gp);
         break;
-      case wd::resume_result::parked:
+      case wd::resume_result::parked: {
+        gstate& s = st(gp);
+        if (cur_ev_ != UINT32_MAX && tr_.events[cur_ev_].goid == gp->id) {
+          tr_.events[cur_ev_].parked = true;
+          s.park_op = tr_.events[cur_ev_].o;
+        }
+        s.park_reason = gp->reason;
         break;
+      }
       case wd::resume_result::exited:
         st(gp).exited = true;
         if (gp->is_main) main_exited_ = true;
@@ -227,7 +343,7 @@ void engine::loop() {
 }
 
 void engine::judge() {
-  if (fail_ != failure::none) return;
+  if (fail_ != failure::none || halt_) return;
   std::vector<std::uint64_t> blocked;
   for (std::size_t id = 1; id < gs_.size(); id++) {
     const gstate& s = gs_[id];
@@ -304,9 +420,17 @@ void engine::cleanup() {
 
 void engine::reset(oracle* orc) {
   orc_ = orc;
+  orc_->attach(&tr_);
   runnable_.clear();
   gs_.clear();
-  steps_.clear();
+  tr_.clear();
+  hb_.clear();
+  created_.clear();
+  race_.reset();
+  pending_node_ = -1;
+  cur_ev_ = UINT32_MAX;
+  redundant_ = false;
+  halt_ = false;
   choices_.clear();
   snap_.clear();
   timers_ = wd::timer_heap{};
@@ -415,7 +539,11 @@ std::string engine::describe() const {
     names.emplace(obj, n);
     return n;
   };
-  for (const auto& s : steps_) name_of(s.o.object, s.o.kind);
+  std::vector<const event*> steps;
+  for (const auto& e : tr_.events) {
+    if (e.kind == ek::op) steps.push_back(&e);
+  }
+  for (const event* s : steps) name_of(s->o.object, s->o.kind);
 
   std::ostringstream out;
   out << "goroutines:\n";
@@ -455,12 +583,12 @@ std::string engine::describe() const {
     out << "\n" << name_of(w, op_kind::wg_wait) << ": Wait can never return, counter is " << count
         << "\n";
     std::set<std::uint64_t> did_done;
-    std::size_t first_add = steps_.size();
-    for (std::size_t i = 0; i < steps_.size(); i++) {
-      const auto& s = steps_[i];
-      if (s.o.object != w || s.o.kind != op_kind::wg_add) continue;
+    std::size_t first_add = tr_.events.size();
+    for (std::size_t i = 0; i < tr_.events.size(); i++) {
+      const auto& s = tr_.events[i];
+      if (s.kind != ek::op || s.o.object != w || s.o.kind != op_kind::wg_add) continue;
       if (s.o.arg > 0) {
-        if (first_add == steps_.size()) first_add = i;
+        if (first_add == tr_.events.size()) first_add = i;
         out << "    Add(" << s.o.arg << ") by goroutine " << s.goid << " at " << site(s.o.where)
             << "\n";
       } else {
@@ -472,19 +600,31 @@ std::string engine::describe() const {
     for (std::size_t id = 2; id < gs_.size(); id++) {
       const gstate& s = gs_[id];
       if (s.gp && s.exited && !did_done.count(id) && s.created_step >= first_add &&
-          first_add != steps_.size()) {
+          first_add != tr_.events.size()) {
         out << "    goroutine " << id << " (created at " << site(s.created)
             << ") exited without calling Done (missed Done?)\n";
       }
     }
   }
 
+  if (race_) {
+    auto it = names.find(race_->object);
+    std::string nm = it != names.end() ? it->second : "shared";
+    auto cr = created_.find(race_->object);
+    out << "\ndata race on " << nm;
+    if (cr != created_.end()) out << " (created at " << site(cr->second) << ")";
+    out << ":\n    " << (race_->later.write ? "write" : "read") << " by goroutine "
+        << race_->later.goid << " at " << site(race_->later.where) << "\n    previous "
+        << (race_->earlier.write ? "write" : "read") << " by goroutine " << race_->earlier.goid
+        << " at " << site(race_->earlier.where) << "\n";
+  }
+
   // The last steps of the interleaving.
-  std::size_t n = steps_.size();
+  std::size_t n = steps.size();
   std::size_t from = n > 24 ? n - 24 : 0;
   out << "\nlast " << (n - from) << " of " << n << " steps:\n";
   for (std::size_t i = from; i < n; i++) {
-    const auto& s = steps_[i];
+    const auto& s = *steps[i];
     out << "  #" << (i + 1) << "  goroutine " << s.goid << "  " << weft::to_string(s.o.kind);
     std::string nm = name_of(s.o.object, s.o.kind);
     if (!nm.empty()) out << " " << nm;
@@ -493,7 +633,7 @@ std::string engine::describe() const {
   }
   if (fail_ == failure::step_limit) {
     std::map<std::uint64_t, int> who;
-    for (std::size_t i = from; i < n; i++) who[steps_[i].goid]++;
+    for (std::size_t i = from; i < n; i++) who[steps[i]->goid]++;
     out << "goroutines that kept running:";
     for (auto [id, c] : who) out << " goroutine " << id << " (" << c << " steps)";
     out << "\n";

@@ -21,9 +21,13 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "engine/trace.hpp"
+#include "hb/race.hpp"
 #include "strategy/oracle.hpp"
 #include "weft/check/check.hpp"
 #include "weft/detail/core.hpp"
@@ -40,11 +44,6 @@ struct unwind {};
 /// assertion_signal: thrown by require() after it recorded the failure.
 struct assertion_signal {};
 
-struct step_rec {
-  std::uint64_t goid;
-  op o;
-};
-
 struct gstate {
   g* gp = nullptr;
   std::uint64_t parent = 0;
@@ -53,7 +52,11 @@ struct gstate {
   bool started = false;
   bool exited = false;
   bool has_pending = false;
+  bool woken = false;                 // parked, then readied: its next event is a continuation
+  std::uint32_t cause = UINT32_MAX;   // the event that spawned or woke it
   op pending{op_kind::yield, nullptr, {}, 0};
+  op park_op{op_kind::yield, nullptr, {}, 0};   // the op it parked in
+  weft::detail::wait_reason park_reason = weft::detail::wait_reason::none;
 };
 
 struct goroutine_snapshot {
@@ -85,6 +88,15 @@ class engine final : public weft::policy {
   bool del_timer(weft::detail::timer_node* t) override { return timers_.remove(t); }
   void on_panic(g* gp, std::exception_ptr e) override;
   void spawned(g* parent, g* child) noexcept override;
+  void hb_release(const void* addr) noexcept override;
+  void hb_acquire(const void* addr) noexcept override;
+
+  /// shared_created: a shared<T> was constructed (its creation site, for race reports).
+  void shared_created(const void* var, const std::source_location& where);
+  /// redundant: the last execution was cut short because every runnable goroutine was in the
+  /// DPOR sleep set (it repeats an explored trace); it does not count as an execution.
+  bool redundant() const noexcept { return redundant_; }
+  const trace& events() const noexcept { return tr_; }
 
   // outcome of the last execution
   failure kind() const noexcept { return fail_; }
@@ -119,12 +131,21 @@ class engine final : public weft::policy {
   void judge();
   void snapshot();
   void cleanup();
+  std::uint32_t begin_event(std::uint64_t goid, ek kind, const op& o);
+  event next_event(const g* gp) const;
 
   options opt_;
   oracle* orc_ = nullptr;
   std::vector<g*> runnable_;
   std::vector<gstate> gs_;      // indexed by goroutine id
-  std::vector<step_rec> steps_;
+  trace tr_;
+  hb_tracker hb_;
+  std::unordered_map<const void*, std::source_location> created_;
+  std::int32_t pending_node_ = -1;     // the choice that picked the next event
+  std::uint32_t cur_ev_ = UINT32_MAX;  // the event running now
+  bool redundant_ = false;
+  bool halt_ = false;                  // stop this execution without a failure (redundant)
+  std::optional<race_info> race_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> choices_;
   std::vector<std::uint64_t> opt_ids_;
   std::vector<g*> opt_gs_;

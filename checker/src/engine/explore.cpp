@@ -247,6 +247,10 @@ result explore_impl(body_ref body, options o, std::source_location where, std::s
     if (o.time_budget.count() > 0 && std::chrono::steady_clock::now() - start > o.time_budget) break;
     if (!orc->begin(i)) break;
     eng.execute(wd::make_g(body_runner{body}), where, orc.get());
+    if (eng.redundant()) {
+      r.redundant++;
+      continue;
+    }
     r.executions++;
     if (eng.kind() != failure::none) {
       fill_failure(r, eng, o, i, site_id, where, test_name, false);
@@ -353,6 +357,12 @@ std::unique_ptr<weft::policy> make_program_policy(const char* spec, std::string*
 
 }  // namespace
 
+}  // namespace detail
+
+namespace detail {
+void shared_created(const void* var, const std::source_location& where) noexcept {
+  if (auto* e = dynamic_cast<engine*>(weft::detail::active_policy)) e->shared_created(var, where);
+}
 }  // namespace detail
 
 void require(bool cond, std::string_view what, std::source_location where) {

@@ -35,6 +35,13 @@ class oracle {
   virtual void end(std::uint64_t steps) {}
   /// diverged: a replay oracle's explanation once the program left the recorded schedule.
   virtual const std::string* diverged() const { return nullptr; }
+  /// forced_blocked: the engine is about to run `goid` because nothing else can run; DPOR says
+  /// true when that goroutine is asleep (the execution would repeat an explored trace).
+  virtual bool forced_blocked(std::uint64_t goid) { return false; }
+  /// blocked: DPOR found every option asleep (the execution repeats an explored trace).
+  virtual bool blocked() const { return false; }
+  /// attach: strategies that analyse the execution (DPOR) read the engine's trace.
+  virtual void attach(const struct trace* t) {}
 };
 
 std::unique_ptr<oracle> make_random(std::uint64_t seed);

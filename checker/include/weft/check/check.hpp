@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "weft/check/shared.hpp"
 #include "weft/policy.hpp"
 
 namespace weft::check {
@@ -75,7 +76,8 @@ struct result {
   failure kind = failure::none;
   std::string message;        // one line: what failed
   std::string token;          // the replay token of the failing execution ("" when ok)
-  std::uint64_t executions = 0;
+  std::uint64_t executions = 0;  // complete executions run
+  std::uint64_t redundant = 0;   // DPOR: executions cut short by sleep sets (not counted above)
   std::chrono::nanoseconds elapsed{0};
   std::string report_text;    // the full report (empty when ok)
 
