@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "weft/check/check.hpp"
+#include "weft/check/shared.hpp"
 #include "weft/weft.hpp"
 
 namespace {
@@ -996,5 +998,202 @@ TEST_P(Sync, CondDestroyedRightAfterSignal) {
 
 INSTANTIATE_TEST_SUITE_P(Procs, Sync, ::testing::Values(1, 2, 4, 8),
                          [](const auto& info) { return "procs" + std::to_string(info.param); });
+
+// ---- under the explorer: every interleaving the strategies reach, and the happens-before
+// edges each primitive announces (a missing edge is a false race, an extra one hides a race).
+
+namespace check = weft::check;
+
+check::options explored(check::strategy s, std::uint64_t executions) {
+  check::options o;
+  o.strat = s;
+  o.executions = executions;
+  return o;
+}
+
+TEST(SyncExplored, RwMutexOrdersWritersAndReadersWithoutRaces) {
+  // unlock -> lock_shared, unlock -> lock and unlock_shared -> lock are all needed here.
+  for (auto s : {check::strategy::random, check::strategy::pct}) {
+    auto r = check::explore([] {
+      weft::rw_mutex rw;
+      check::shared<int> x(0);
+      weft::wait_group wg;
+      wg.add(4);
+      for (int w = 0; w < 2; w++) {
+        weft::go([&] {
+          rw.lock();
+          x.store(x.load() + 1);
+          rw.unlock();
+          wg.done();
+        });
+      }
+      for (int k = 0; k < 2; k++) {
+        weft::go([&] {
+          std::shared_lock<weft::rw_mutex> lk(rw);
+          int v = x.load();
+          check::require(v >= 0 && v <= 2, "reader sees a whole number of writes");
+          lk.unlock();
+          wg.done();
+        });
+      }
+      wg.wait();
+      rw.lock_shared();
+      check::require(x.load() == 2, "both writes counted");
+      rw.unlock_shared();
+    }, explored(s, 400));
+    EXPECT_TRUE(r.ok()) << r.report();
+  }
+}
+
+TEST(SyncExplored, RwMutexReadersDoNotSynchroniseWithEachOther) {
+  // Writing under a read lock is a bug Go's race detector reports: readers are not ordered.
+  auto r = check::explore([] {
+    weft::rw_mutex rw;
+    check::shared<int> x(0);
+    weft::wait_group wg;
+    wg.add(2);
+    for (int k = 0; k < 2; k++) {
+      weft::go([&] {
+        rw.lock_shared();
+        x.store(1);
+        rw.unlock_shared();
+        wg.done();
+      });
+    }
+    wg.wait();
+  }, explored(check::strategy::random, 200));
+  EXPECT_EQ(r.kind, check::failure::race) << r.report();
+}
+
+TEST(SyncExplored, OnceFunctionHappensBeforeEveryReturn) {
+  auto r = check::explore([] {
+    weft::once o;
+    check::shared<int> x(0);
+    weft::atomic<int> runs(0);
+    weft::wait_group wg;
+    wg.add(3);
+    for (int k = 0; k < 3; k++) {
+      weft::go([&] {
+        o.call([&] {
+          runs.fetch_add(1);
+          x.store(42);
+        });
+        check::require(x.load() == 42, "call returned before f completed");
+        wg.done();
+      });
+    }
+    wg.wait();
+    check::require(runs.load() == 1, "f ran exactly once");
+  }, explored(check::strategy::random, 400));
+  EXPECT_TRUE(r.ok()) << r.report();
+}
+
+TEST(SyncExplored, CondNeverLosesTheSignalExhaustively) {
+  // The signal may come at any point of the waiter's wait(): before it queues, between queueing
+  // and unlocking, between unlocking and parking, or after. DFS tries them all.
+  std::uint64_t runs = 0;
+  auto r = check::explore([&] {
+    runs++;
+    weft::mutex mu;
+    weft::cond c(mu);
+    bool flag = false;
+    check::shared<int> payload(0);
+    weft::wait_group wg;
+    wg.add(1);
+    weft::go([&] {
+      {
+        std::unique_lock<weft::mutex> lk(mu);
+        while (!flag) c.wait();
+        check::require(payload.load() == 7, "payload written before the flag");
+      }
+      wg.done();
+    });
+    payload.store(7);
+    mu.lock();
+    flag = true;
+    mu.unlock();
+    c.signal();
+    wg.wait();
+  }, explored(check::strategy::dfs, 100000));
+  EXPECT_TRUE(r.ok()) << r.report();
+  EXPECT_EQ(r.executions, runs);
+  EXPECT_GT(r.executions, 10u);
+}
+
+TEST(SyncExplored, CondSignalWakesWaitersInArrivalOrder) {
+  auto r = check::explore([] {
+    weft::mutex mu;
+    weft::cond c(mu);
+    int arrived = 0, turn = 0;
+    std::vector<int> woke;
+    weft::wait_group wg;
+    wg.add(3);
+    for (int k = 0; k < 3; k++) {
+      weft::go([&] {
+        {
+          std::unique_lock<weft::mutex> lk(mu);
+          int me = arrived++;
+          c.wait();
+          woke.push_back(me);
+          turn++;
+        }
+        wg.done();
+      });
+    }
+    // Signal once per waiter, each time after all three have queued (arrived counts them) and
+    // the previous one has woken.
+    for (int k = 0; k < 3; k++) {
+      for (;;) {
+        std::unique_lock<weft::mutex> lk(mu);
+        if (arrived == 3 && turn == k) break;
+        lk.unlock();
+        weft::yield();
+      }
+      c.signal();
+    }
+    wg.wait();
+    check::require(woke == std::vector<int>{0, 1, 2}, "signal wakes the longest waiter");
+  }, explored(check::strategy::random, 300));
+  EXPECT_TRUE(r.ok()) << r.report();
+}
+
+TEST(SyncExplored, AtomicStorePublishesToTheLoadThatSeesIt) {
+  auto r = check::explore([] {
+    check::shared<int> payload(0);
+    weft::atomic<bool> ready;
+    weft::wait_group wg;
+    wg.add(1);
+    weft::go([&] {
+      if (ready.load()) check::require(payload.load() == 5, "published payload");
+      wg.done();
+    });
+    payload.store(5);
+    ready.store(true);
+    wg.wait();
+  }, explored(check::strategy::dfs, 1000));
+  EXPECT_TRUE(r.ok()) << r.report();
+}
+
+TEST(SyncExplored, WaitEndedWhileRelockingStillLeavesTheGuardTruthful) {
+  // The execution fails right after a signal; the explorer then ends the woken waiter with an
+  // exception from the scheduling point of its relock. wait() must relock anyway, or the
+  // waiter's guard would unlock a free mutex while unwinding (a panic there: std::terminate).
+  std::uint64_t runs = 0;
+  auto r = check::explore([&] {
+    runs++;
+    weft::mutex mu;
+    weft::cond c(mu);
+    std::unique_lock<weft::mutex> lk(mu);
+    weft::go([&] {
+      mu.lock();  // granted once main waits (its waiter is queued before the unlock)
+      mu.unlock();
+      c.signal();
+      check::require(false, "stop here");
+    });
+    c.wait();
+  }, explored(check::strategy::dfs, 1000));
+  EXPECT_EQ(r.kind, check::failure::assertion) << r.message;
+  EXPECT_EQ(runs, 1u);  // the first execution already fails
+}
 
 }  // namespace

@@ -223,7 +223,9 @@ class cond {
   cond& operator=(const cond&) = delete;
 
   /// wait: the caller must hold the mutex. Parks until a signal/broadcast that came after the
-  /// call; returns with the mutex held. Goroutines only.
+  /// call; returns with the mutex held, also when it exits by an exception after unlocking.
+  /// Without the mutex held it panics ("sync: unlock of unlocked mutex"; Go: fatal error) and
+  /// leaves the cond as if it had never been called. Goroutines only.
   void wait(std::source_location where = std::source_location::current());
   /// signal: wakes the goroutine that has waited longest, if any. Never blocks. The mutex need
   /// not be held.

@@ -17,6 +17,11 @@
 //  - A waker reads what it needs (the g) under qlock_ and readies only waiters with data = 1,
 //    after releasing qlock_: that release is its last touch of the cond.
 //
+// Exceptions: if unlocking the user's mutex throws (it was not held, or the explorer ended the
+// goroutine at that scheduling point), wait() withdraws its waiter, passing on a signal that
+// already picked it; if relocking throws, it relocks while unwinding. Either way the caller's
+// lock guard still tells the truth.
+//
 // Happens-before: signal/broadcast release `this` when they notify someone; the notified wait
 // acquires it before relocking the mutex. (The mutex adds unlock -> lock as usual.)
 #include "core/spin.hpp"
@@ -93,7 +98,20 @@ void cond::wait(std::source_location where) {
     detail::park(detail::wait_reason::cond_wait, this, where, release_qlock, &qlock_);
   }
   detail::hb_acquire(this);  // signal/broadcast -> woken wait
-  mu_->lock(where);
+  try {
+    mu_->lock(where);
+  } catch (...) {
+    // The lock's scheduling point threw (the explorer ends goroutines that way) before the
+    // mutex was taken. The caller's guard believes it holds the mutex and will unlock it while
+    // this exception unwinds, so relock from a destructor: during unwinding visible() lets it
+    // finish instead of throwing again.
+    struct relock {
+      mutex* mu;
+      const std::source_location& where;
+      ~relock() { mu->lock(where); }
+    } r{mu_, where};
+    throw;
+  }
 }
 
 void cond::signal(std::source_location where) {
