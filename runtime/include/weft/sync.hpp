@@ -98,6 +98,11 @@ class wait_group {
 /// holding the lock finish, and the writer waits for the last of them. A writer's unlock admits
 /// every reader that blocked on it before the next writer's turn begins, so neither side
 /// starves. Like Go, it is not tied to a goroutine: any goroutine may unlock or unlock_shared.
+/// Two choices where Go leaves room: a writer's unlock gives the next queued writer its turn in
+/// the same step (Go's woken writer must first run, and late readers may slip in meanwhile:
+/// weft picks one of Go's possible outcomes), and unlock() while the writer whose turn it is
+/// still waits for readers panics like any unlock of a mutex not write-locked (Go corrupts its
+/// state silently there).
 class rw_mutex {
  public:
   rw_mutex() noexcept = default;
