@@ -1,6 +1,10 @@
 // tests/chan_test.cpp — weft::chan on every worker count: FIFO order, rendezvous, buffering,
 // exact counts under many producers and consumers, close semantics and Go's panics, range, nil
 // channels, the runtime's internal send, handle semantics and element lifetimes.
+//
+// Goroutines are waited for (wait_group) and use main's channel handles by reference: a goroutine
+// still running or blocked when main returns is abandoned without unwinding (as in Go), so a
+// handle copied into its closure would never be released and LeakSanitizer would object.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -60,14 +64,18 @@ TEST_P(Chan, FifoPerChannel) {
     int bad = -1, got = 0;
     weft::run([&] {
       weft::chan<int> c(cap);
-      weft::go([c]() {
+      weft::wait_group wg;
+      wg.add(1);
+      weft::go([&c, &wg] {
         for (int i = 0; i < n; i++) c.send(i);
+        wg.done();
       });
       for (int i = 0; i < n; i++) {
         int v = c.recv();
         if (v != i && bad < 0) bad = i;
         got++;
       }
+      wg.wait();
     }, cfg());
     EXPECT_EQ(bad, -1) << "cap " << cap;
     EXPECT_EQ(got, n);
@@ -363,14 +371,18 @@ TEST_P(Chan, RangeUntilClosedAndDrained) {
   int count = 0;
   weft::run([&] {
     weft::chan<int> c(10);
-    weft::go([c]() {
+    weft::wait_group wg;
+    wg.add(1);
+    weft::go([&c, &wg] {
       for (int i = 1; i <= 1000; i++) c.send(i);
       c.close();
+      wg.done();
     });
     for (int v : c) {
       sum += v;
       count++;
     }
+    wg.wait();
     int after = 0;
     for (int v : c) after += v;  // closed and drained: the loop body never runs
     EXPECT_EQ(after, 0);
@@ -409,12 +421,15 @@ TEST_P(Chan, NilChannelBlocksForever) {
 
 TEST_P(Chan, BlockedGoroutinesAtExitDoNotHangRun) {
   bool parked = false;
+  // The channels outlive the run (a handle must outlive every call made through it, and the
+  // abandoned goroutines stay inside theirs); the goroutines use these handles by reference so
+  // that nothing is left unreleased in their never-unwound closures.
+  weft::chan<int> u(0), full(1);
   int rc = weft::run([&] {
-    weft::chan<int> u(0), full(1);
     full.send(0);
     for (int i = 0; i < 10; i++) {
-      weft::go([u]() { u.recv(); });
-      weft::go([full]() { full.send(1); });
+      weft::go([&u] { u.recv(); });
+      weft::go([&full] { full.send(1); });
     }
     parked = wait_blocked(10, wr::chan_receive) && wait_blocked(10, wr::chan_send);
   }, cfg());
@@ -494,11 +509,15 @@ TEST_P(Chan, NonTrivialElementsMoveAndDie) {
   weft::run([&] {
     for (int cap : {0, 3}) {
       weft::chan<counted> c(cap);
-      weft::go([c]() {
+      weft::wait_group wg;
+      wg.add(1);
+      weft::go([&c, &wg] {
         for (int i = 1; i <= 100; i++) c.send(counted(i));
         c.close();
+        wg.done();
       });
       for (counted& v : c) sum += v.value();
+      wg.wait();
     }
     {
       weft::chan<counted> left(4);
@@ -521,22 +540,27 @@ TEST_P(Chan, PlainDataPublishedBySendAndRecv) {
   weft::run([&] {
     for (int cap : {0, 2}) {
       weft::chan<long*> to(cap), back(cap);
-      weft::go([to, back] {
+      weft::wait_group wg;
+      wg.add(2);
+      weft::go([&to, &back, &wg] {
         for (long* p : to) {
           *p += 1;  // written by the worker...
           back.send(p);
         }
         back.close();
+        wg.done();
       });
       std::vector<long> cells(rounds, 0);
-      weft::go([to, &cells] {
+      weft::go([&to, &cells, &wg] {
         for (int i = 0; i < rounds; i++) {
           cells[i] = i;  // ...after this goroutine wrote it
           to.send(&cells[i]);
         }
         to.close();
+        wg.done();
       });
       for (long* p : back) total += *p;  // ...and read back by main
+      wg.wait();
     }
   }, cfg());
   EXPECT_EQ(total, 2 * (long(rounds) * (rounds - 1) / 2 + rounds));
