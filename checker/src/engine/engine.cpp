@@ -79,6 +79,12 @@ void engine::shared_created(const void* var, const std::source_location& where) 
   created_[var] = where;
 }
 
+std::uint32_t engine::obj_id(const void* p) {
+  if (!p) return 0;
+  auto [it, fresh] = obj_ids_.try_emplace(p, static_cast<std::uint32_t>(obj_ids_.size() + 1));
+  return it->second;
+}
+
 std::uint32_t engine::begin_event(std::uint64_t goid, ek kind, const op& o) {
   event e;
   e.goid = goid;
@@ -95,6 +101,7 @@ std::uint32_t engine::begin_event(std::uint64_t goid, ek kind, const op& o) {
     }
   }
   if (kind == ek::op && o.kind == op_kind::select) e.wild_chan = true;
+  e.obj = obj_id(e.o.object);
   tr_.events.push_back(e);
   cur_ev_ = static_cast<std::uint32_t>(tr_.events.size() - 1);
   if (kind == ek::op && (o.kind == op_kind::shared_read || o.kind == op_kind::shared_write)) {
@@ -113,7 +120,7 @@ std::uint32_t engine::begin_event(std::uint64_t goid, ek kind, const op& o) {
   return cur_ev_;
 }
 
-event engine::next_event(const g* gp) const {
+event engine::next_event(const g* gp) {
   const gstate& s = gs_[gp->id];
   event e;
   e.goid = gp->id;
@@ -128,6 +135,7 @@ event engine::next_event(const g* gp) const {
     e.o = s.pending;
     if (e.o.kind == op_kind::select) e.wild_chan = true;
   }
+  e.obj = obj_id(e.o.object);
   return e;
 }
 
@@ -148,8 +156,6 @@ void engine::on_panic(g* gp, std::exception_ptr e) {
   std::string what;
   try {
     std::rethrow_exception(e);
-  } catch (const unwind&) {
-    return;  // the engine ended this goroutine
   } catch (const assertion_signal&) {
     return;  // require() already recorded the failure
   } catch (const weft::panic_error& p) {
@@ -162,21 +168,26 @@ void engine::on_panic(g* gp, std::exception_ptr e) {
   fail(failure::panic, "panic: " + what + " [goroutine " + std::to_string(gp->id) + "]", gp->id);
 }
 
+void engine::stop_here(g* self, const op& o) {
+  gstate& me = st(self);
+  me.pending = o;
+  me.has_pending = true;
+  // Parked with no waker: the engine abandons it. Never throws, so a visible op inside a
+  // destructor (an unlock in a lock_guard) is as safe a place to stop as any.
+  wd::park(wd::wait_reason::stopped, o.object, o.where, nullptr, nullptr);
+  wd::fatal("explorer: a stopped goroutine was resumed");
+}
+
 void engine::before(const op& o) {
   g* self = wd::current();
   if (!self) return;
-  const bool unwinding = std::uncaught_exceptions() > 0;
-  if (killing_ || halt_ || fail_ != failure::none) {
-    if (!unwinding) throw unwind{};
-    return;  // a destructor running during unwinding: let it finish
-  }
+  if (fail_ != failure::none) stop_here(self, o);
   if (nsteps_ >= opt_.max_steps) {
     fail(failure::step_limit,
          "step limit exceeded: more than " + std::to_string(opt_.max_steps) +
              " visible operations in one execution (livelock?)",
          self->id);
-    if (!unwinding) throw unwind{};
-    return;
+    stop_here(self, o);
   }
   const bool timer_opt = opt_.timers == timer_mode::explore && !timers_.empty();
   if (!runnable_.empty() || timer_opt) {
@@ -184,19 +195,11 @@ void engine::before(const op& o) {
     me.pending = o;
     me.has_pending = true;
     g* pick = decide(self, 0);
-    if (fail_ != failure::none || halt_) {
-      if (!unwinding) throw unwind{};
-      return;
-    }
+    if (fail_ != failure::none) stop_here(self, o);
     if (pick != self) {
       if (pick) next_ = pick; else fire_next_ = true;
       wd::yield_now();
       // Resumed by the engine: our op happens now.
-      if (killing_ || halt_ || fail_ != failure::none) {
-        st(self).has_pending = false;
-        if (std::uncaught_exceptions() == 0) throw unwind{};
-        return;
-      }
     }
     st(self).has_pending = false;
   }
@@ -232,10 +235,7 @@ g* engine::decide(g* self, std::uint64_t prefer) {
   const bool timer_opt = opt_.timers == timer_mode::explore && !timers_.empty();
   auto n = static_cast<std::uint32_t>(opt_gs_.size() + (timer_opt ? 1 : 0));
   if (n == 1) {
-    if (!self && orc_->forced_blocked(opt_ids_[0])) {
-      halt_ = true;
-      redundant_ = true;
-    }
+    if (!self && orc_->forced_blocked(opt_ids_[0])) redundant_ = true;
     return opt_gs_[0];
   }
   if (tr_.next.size() < gs_.size()) tr_.next.resize(gs_.size());
@@ -255,11 +255,7 @@ g* engine::decide(g* self, std::uint64_t prefer) {
     fail(failure::nondeterminism, "replay diverged: " + *why);
     return self ? self : opt_gs_[0];
   }
-  if (orc_->blocked()) {
-    halt_ = true;
-    redundant_ = true;
-    return self ? self : opt_gs_[0];
-  }
+  if (orc_->blocked()) redundant_ = true;  // keeps running: a real execution, not counted
   if (v >= n) v = n - 1;
   choices_.emplace_back(n, v);
   if (timer_opt && v == n - 1) return nullptr;
@@ -281,7 +277,7 @@ void engine::fire_timers() {
 
 void engine::loop() {
   for (;;) {
-    if (fail_ != failure::none || halt_) return;
+    if (fail_ != failure::none) return;
     if (main_exited_ && stop_at_main_exit) return;
     g* gp = nullptr;
     std::uint64_t prefer = 0;
@@ -302,7 +298,7 @@ void engine::loop() {
         return;  // quiescent
       }
       gp = decide(nullptr, prefer);
-      if (fail_ != failure::none || halt_) return;
+      if (fail_ != failure::none) return;
       if (!gp) {
         fire_next_ = true;
         continue;
@@ -343,7 +339,7 @@ void engine::loop() {
 }
 
 void engine::judge() {
-  if (fail_ != failure::none || halt_) return;
+  if (fail_ != failure::none) return;
   std::vector<std::uint64_t> blocked;
   for (std::size_t id = 1; id < gs_.size(); id++) {
     const gstate& s = gs_[id];
@@ -394,28 +390,19 @@ void engine::snapshot() {
 }
 
 void engine::cleanup() {
-  killing_ = true;
-  // Goroutines stopped in before() are unwound (their destructors run); ones that never
-  // started are dropped with their closures. Goroutines parked inside a primitive are left
-  // where they are: unwinding them would leave the primitive pointing into a dead stack.
-  for (int guard = 0; !runnable_.empty() && guard < 1000000; guard++) {
-    g* gp = runnable_.back();
-    runnable_.pop_back();
+  // Goroutines that never started are dropped with their closures. Everything else still
+  // alive (blocked, stopped at an op, or stopped by a failure) is abandoned where it is:
+  // resuming it would run user code past the end of the execution, and unwinding it would
+  // leave primitives pointing into a dead stack.
+  for (g* gp : runnable_) {
     if (gp->id < gs_.size() && !gs_[gp->id].started) {
       gp->destroy(gp->closure);
       wd::free_g(gp);
-      continue;
-    }
-    switch (wd::resume(gp)) {
-      case wd::resume_result::yielded: runnable_.push_back(gp); break;
-      case wd::resume_result::parked: break;
-      case wd::resume_result::exited: wd::free_g(gp); break;
     }
   }
-  wd::abandon_all();
   runnable_.clear();
+  wd::abandon_all();
   timers_ = wd::timer_heap{};
-  killing_ = false;
 }
 
 void engine::reset(oracle* orc) {
@@ -426,11 +413,11 @@ void engine::reset(oracle* orc) {
   tr_.clear();
   hb_.clear();
   created_.clear();
+  obj_ids_.clear();
   race_.reset();
   pending_node_ = -1;
   cur_ev_ = UINT32_MAX;
   redundant_ = false;
-  halt_ = false;
   choices_.clear();
   snap_.clear();
   timers_ = wd::timer_heap{};
@@ -439,7 +426,6 @@ void engine::reset(oracle* orc) {
   last_runner_ = 0;
   next_ = nullptr;
   fire_next_ = false;
-  killing_ = false;
   main_exited_ = false;
   fail_ = failure::none;
   msg_.clear();

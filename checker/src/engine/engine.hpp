@@ -38,9 +38,6 @@ namespace weft::check::detail {
 
 using weft::detail::g;
 
-/// unwind: thrown into a goroutine (from before()) to end it when its execution is over.
-/// Not a std::exception, so ordinary handlers do not swallow it by accident.
-struct unwind {};
 /// assertion_signal: thrown by require() after it recorded the failure.
 struct assertion_signal {};
 
@@ -132,7 +129,9 @@ class engine final : public weft::policy {
   void snapshot();
   void cleanup();
   std::uint32_t begin_event(std::uint64_t goid, ek kind, const op& o);
-  event next_event(const g* gp) const;
+  event next_event(const g* gp);
+  /// stop_here: park the running goroutine for good (its execution has failed).
+  [[noreturn]] void stop_here(g* self, const op& o);
 
   options opt_;
   oracle* orc_ = nullptr;
@@ -141,10 +140,11 @@ class engine final : public weft::policy {
   trace tr_;
   hb_tracker hb_;
   std::unordered_map<const void*, std::source_location> created_;
+  std::unordered_map<const void*, std::uint32_t> obj_ids_;  // canonical object numbers
+  std::uint32_t obj_id(const void* p);
   std::int32_t pending_node_ = -1;     // the choice that picked the next event
   std::uint32_t cur_ev_ = UINT32_MAX;  // the event running now
   bool redundant_ = false;
-  bool halt_ = false;                  // stop this execution without a failure (redundant)
   std::optional<race_info> race_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> choices_;
   std::vector<std::uint64_t> opt_ids_;
@@ -155,7 +155,6 @@ class engine final : public weft::policy {
   std::uint64_t last_runner_ = 0;
   g* next_ = nullptr;           // chosen inside before(): run it next
   bool fire_next_ = false;      // the timer option was chosen inside before()
-  bool killing_ = false;
   bool main_exited_ = false;
   failure fail_ = failure::none;
   std::string msg_;

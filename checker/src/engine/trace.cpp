@@ -57,7 +57,7 @@ bool touches(const event& e) {
     return e.reason == wr::mutex_lock || e.reason == wr::rw_lock || e.reason == wr::rw_rlock;
   }
   if (e.wild_chan) return true;
-  return e.o.object != nullptr && class_of(e.o.kind) != cls::none;
+  return e.obj != 0 && class_of(e.o.kind) != cls::none;
 }
 
 bool is_read(op_kind k) { return k == op_kind::atomic_load || k == op_kind::shared_read; }
@@ -70,7 +70,7 @@ bool dependent(const event& a, const event& b, bool /*exact*/) {
   const bool achan = a.wild_chan || class_of(a.o.kind) == cls::chan;
   const bool bchan = b.wild_chan || class_of(b.o.kind) == cls::chan;
   if ((a.wild_chan && bchan) || (b.wild_chan && achan)) return true;
-  if (a.o.object != b.o.object) return false;
+  if (a.obj != b.obj) return false;
   const op_kind ka = a.o.kind, kb = b.o.kind;
   switch (class_of(ka)) {
     case cls::chan: {

@@ -28,6 +28,10 @@ struct event {
   weft::detail::wait_reason reason = weft::detail::wait_reason::none;  // ek::cont: why it had parked
   std::int32_t node = -1;
   std::uint32_t cause = UINT32_MAX;
+  /// obj: the object's identity across executions: objects are numbered by first appearance
+  /// (addresses change from one execution to the next; the order of first use does not,
+  /// along the same schedule prefix). 0 = no object.
+  std::uint32_t obj = 0;
 };
 
 struct trace {

@@ -78,6 +78,7 @@ class dpor_oracle final : public oracle {
 
   std::uint32_t schedule(const sched_point& p) override {
     if (pos_ < stack_.size()) return replay(p.n);
+    if (blocked_) return 0;  // redundant tail: runs to the end, adds no nodes
     node nd;
     nd.sched = true;
     nd.n = p.n;
@@ -101,7 +102,7 @@ class dpor_oracle final : public oracle {
       }
     }
     if (pick == nd.n) {
-      blocked_ = true;
+      block(0);
       return 0;
     }
     nd.chosen = pick;
@@ -117,6 +118,7 @@ class dpor_oracle final : public oracle {
 
   std::uint32_t choose(std::uint32_t n) override {
     if (pos_ < stack_.size()) return replay(n);
+    if (blocked_) return 0;
     node nd;
     nd.sched = false;
     nd.full = true;
@@ -130,7 +132,9 @@ class dpor_oracle final : public oracle {
   }
 
   bool forced_blocked(std::uint64_t goid) override {
-    for (std::size_t i = stack_.size(); i-- > 0;) {
+    if (blocked_) return true;
+    // Only the nodes this execution has passed so far count.
+    for (std::size_t i = std::min(pos_, stack_.size()); i-- > 0;) {
       const node& nd = stack_[i];
       if (!nd.sched) continue;
       for (const event& q : nd.sleep) {
@@ -138,12 +142,18 @@ class dpor_oracle final : public oracle {
         for (std::size_t k = nd.first_event; k < tr_->events.size(); k++) {
           if (dependent(tr_->events[k], q, false)) return false;  // woke up since
         }
-        blocked_ = true;
+        block(0);
         return true;
       }
       return false;
     }
     return false;
+  }
+
+  // block: every option here is asleep; the rest of this execution repeats an explored trace.
+  void block(int) {
+    blocked_ = true;
+    block_at_ = tr_->events.size();
   }
 
   void end(std::uint64_t) override {
@@ -256,7 +266,7 @@ class dpor_oracle final : public oracle {
 
   void analyse() {
     const auto& ev = tr_->events;
-    const std::size_t m = ev.size();
+    const std::size_t m = blocked_ ? std::min(block_at_, ev.size()) : ev.size();
     clocks_.assign(m, vclock{});
     local_.assign(m, 0);
     last_of_.clear();
@@ -356,6 +366,7 @@ class dpor_oracle final : public oracle {
   std::vector<node> stack_;
   std::size_t pos_ = 0;
   bool blocked_ = false;
+  std::size_t block_at_ = 0;
   int preemptions_ = 0;
   std::vector<vclock> clocks_;
   std::vector<std::uint32_t> local_;

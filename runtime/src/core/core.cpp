@@ -491,6 +491,7 @@ const char* to_string(wait_reason r) noexcept {
     case wait_reason::sleep: return "sleep";
     case wait_reason::timer_wait: return "timer";
     case wait_reason::yield: return "runnable";
+    case wait_reason::stopped: return "stopped by the explorer";
   }
   return "?";
 }

@@ -38,6 +38,7 @@ enum class wait_reason : std::uint8_t {
   wait_group_wait, cond_wait, once_do,
   sleep, timer_wait,
   yield,        // controlled policies: stopped at a scheduling point, not blocked
+  stopped,      // controlled policies: halted for good because its execution failed
 };
 const char* to_string(wait_reason) noexcept;
 
