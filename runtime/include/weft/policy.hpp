@@ -95,14 +95,14 @@ class policy {
   virtual void on_panic(detail::g* gp, std::exception_ptr e) = 0;
 
   /// spawned: child was just created by parent (nullptr for main). Hook for happens-before.
-  virtual void spawned(detail::g* parent, detail::g* child) noexcept {}
+  virtual void spawned(detail::g* /*parent*/, detail::g* /*child*/) noexcept {}
 
   /// hb_release / hb_acquire: happens-before edges of the Go memory model, announced by the
   /// primitives on a sync address (the object, or e.g. a buffered channel's slot). Release
   /// merges the running goroutine's history into addr; acquire makes the running goroutine
   /// happen after every release on addr so far. Only called when tracks_hb().
-  virtual void hb_release(const void* addr) noexcept {}
-  virtual void hb_acquire(const void* addr) noexcept {}
+  virtual void hb_release(const void* /*addr*/) noexcept {}
+  virtual void hb_acquire(const void* /*addr*/) noexcept {}
 
   /// controlled: true when every visible op must call before().
   bool controlled() const noexcept { return controlled_; }
