@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "weft/check/check.hpp"
+#include "weft/check/shared.hpp"
 #include "weft/detail/core.hpp"
 #include "weft/weft.hpp"
 
@@ -597,6 +599,237 @@ TEST_P(Chan, BufferedChannelAsCountingSemaphore) {
 
 INSTANTIATE_TEST_SUITE_P(Procs, Chan, ::testing::Values(1, 2, 4, 8),
                          [](const auto& info) { return "procs" + std::to_string(info.param); });
+
+// ---- under the explorer: every interleaving DFS reaches, and the happens-before edges of the
+// Go memory model as the checker's race detector sees them (a missing edge is a false race, an
+// extra one hides a real race).
+
+namespace check = weft::check;
+
+check::options dfs(std::uint64_t executions = 20000) {
+  check::options o;
+  o.strat = check::strategy::dfs;
+  o.executions = executions;
+  return o;
+}
+
+TEST(ChanExplored, SendHappensBeforeReceiveCompletes) {
+  for (int cap : {0, 1, 4}) {
+    auto r = check::explore([cap] {
+      weft::chan<int> c(cap);
+      check::shared<int> x(0);
+      weft::wait_group wg;
+      wg.add(1);
+      weft::go([&] {
+        x.store(1);
+        c.send(0);
+        wg.done();
+      });
+      c.recv();
+      check::require(x.load() == 1, "the sender's write is visible after the receive");
+      wg.wait();
+    }, dfs());
+    EXPECT_TRUE(r.ok()) << "cap " << cap << "\n" << r.report();
+    EXPECT_LT(r.executions, 20000u) << "DFS should exhaust this program";
+  }
+}
+
+TEST(ChanExplored, UnbufferedReceiveHappensBeforeSendCompletes) {
+  auto r = check::explore([] {
+    weft::chan<int> c(0);
+    check::shared<int> x(0);
+    weft::wait_group wg;
+    wg.add(1);
+    weft::go([&] {
+      x.store(1);
+      c.recv();
+      wg.done();
+    });
+    c.send(0);
+    check::require(x.load() == 1, "the receiver's write is visible once the send completed");
+    wg.wait();
+  }, dfs());
+  EXPECT_TRUE(r.ok()) << r.report();
+}
+
+TEST(ChanExplored, BufferedReceiveDoesNotOrderTheSameSend) {
+  // With a buffer the k-th send does not wait for the k-th receive: Go's race detector reports
+  // this program, and so must the checker.
+  auto r = check::explore([] {
+    weft::chan<int> c(1);
+    check::shared<int> x(0);
+    weft::wait_group wg;
+    wg.add(1);
+    weft::go([&] {
+      x.store(1);
+      c.recv();
+      wg.done();
+    });
+    c.send(0);
+    x.load();
+    wg.wait();
+  }, dfs());
+  EXPECT_EQ(r.kind, check::failure::race) << r.report();
+}
+
+TEST(ChanExplored, KthReceiveHappensBeforeKPlusCapthSendCompletes) {
+  // The receiver writes x, then takes the 1st value; the sender's (1+cap)-th send completes only
+  // after that receive. Every interleaving is tried: the receiver parked on an empty buffer
+  // (direct handoff), the sender parked on a full one (Go's rotation), or neither.
+  for (int cap : {1, 2}) {
+    std::uint64_t runs = 0;
+    auto r = check::explore([cap, &runs] {
+      runs++;
+      weft::chan<int> c(cap);
+      check::shared<int> x(0);
+      weft::wait_group wg;
+      wg.add(1);
+      weft::go([&] {
+        x.store(1);
+        c.recv();
+        for (int i = 0; i < cap; i++) c.recv();
+        wg.done();
+      });
+      for (int i = 0; i <= cap; i++) c.send(i);
+      check::require(x.load() == 1, "the first receive is visible after send #cap+1");
+      wg.wait();
+    }, dfs());
+    EXPECT_TRUE(r.ok()) << "cap " << cap << "\n" << r.report();
+    EXPECT_EQ(r.executions, runs);
+    EXPECT_GT(r.executions, 3u);
+  }
+}
+
+TEST(ChanExplored, LaterReceiveDoesNotOrderAnEarlierSendsCompletion) {
+  // The second receive happens after the first send completed, not before it: the write made
+  // before the second receive races with the read after the first send.
+  auto r = check::explore([] {
+    weft::chan<int> c(1);
+    check::shared<int> x(0);
+    weft::wait_group wg;
+    wg.add(1);
+    weft::go([&] {
+      c.recv();
+      x.store(1);
+      c.recv();
+      wg.done();
+    });
+    c.send(0);
+    x.load();
+    c.send(1);
+    wg.wait();
+  }, dfs());
+  EXPECT_EQ(r.kind, check::failure::race) << r.report();
+}
+
+TEST(ChanExplored, RotationDoesNotOrderTheParkedSendBeforeTheReceive) {
+  // The buffer is full and a sender parks; a receive takes the head and moves the parked value
+  // to the tail. That (k+cap)-th send is not ordered before the k-th receive (Go reports this).
+  auto r = check::explore([] {
+    weft::chan<int> c(1);
+    check::shared<int> x(0);
+    c.send(0);
+    weft::wait_group wg;
+    wg.add(1);
+    weft::go([&] {
+      x.store(1);
+      c.send(1);
+      wg.done();
+    });
+    c.recv();
+    x.load();
+    c.recv();
+    wg.wait();
+  }, dfs());
+  EXPECT_EQ(r.kind, check::failure::race) << r.report();
+}
+
+TEST(ChanExplored, CloseHappensBeforeAReceiveThatObservesIt) {
+  for (int cap : {0, 2}) {
+    auto r = check::explore([cap] {
+      weft::chan<int> c(cap);
+      check::shared<int> x(0);
+      weft::wait_group wg;
+      wg.add(2);
+      for (int k = 0; k < 2; k++) {
+        weft::go([&] {
+          auto [v, ok] = c.recv_ok();
+          check::require(!ok && v == 0, "only the close arrives");
+          check::require(x.load() == 1, "the closer's write is visible");
+          wg.done();
+        });
+      }
+      x.store(1);
+      c.close();
+      wg.wait();
+    }, dfs());
+    EXPECT_TRUE(r.ok()) << "cap " << cap << "\n" << r.report();
+  }
+}
+
+TEST(ChanExplored, ParkedSendersPanicOnCloseInEveryInterleaving) {
+  auto r = check::explore([] {
+    weft::chan<int> c(0);
+    weft::atomic<int> panicked(0);
+    weft::wait_group wg;
+    wg.add(2);
+    for (int k = 0; k < 2; k++) {
+      weft::go([&] {
+        try {
+          c.send(1);
+        } catch (const weft::panic_error& e) {
+          check::require(std::string(e.what()) == "send on closed channel", "Go's message");
+          panicked.fetch_add(1);
+        }
+        wg.done();
+      });
+    }
+    auto [v, ok] = c.recv_ok();
+    check::require(ok && v == 1, "one value arrives before the close");
+    c.close();
+    wg.wait();
+    check::require(panicked.load() == 1, "exactly the other sender panics");
+  }, dfs());
+  EXPECT_TRUE(r.ok()) << r.report();
+}
+
+TEST(ChanExplored, NoLostOrDuplicatedValuesExhaustively) {
+  std::uint64_t runs = 0;
+  auto r = check::explore([&runs] {
+    runs++;
+    weft::chan<int> c(1);
+    weft::atomic<int> sum(0);
+    weft::wait_group wg;
+    wg.add(4);
+    for (int p = 1; p <= 2; p++) {
+      weft::go([&, p] {
+        c.send(p);
+        wg.done();
+      });
+    }
+    for (int k = 0; k < 2; k++) {
+      weft::go([&] {
+        sum.fetch_add(c.recv());
+        wg.done();
+      });
+    }
+    wg.wait();
+    check::require(sum.load() == 3, "each value received exactly once");
+  }, dfs(200000));
+  EXPECT_TRUE(r.ok()) << r.report();
+  EXPECT_EQ(r.executions, runs);
+}
+
+TEST(ChanExplored, LeftBlockedOnANilChannelIsALeak) {
+  auto r = check::explore([] {
+    weft::go([] {
+      weft::chan<int> nil;
+      nil.send(1);
+    });
+    weft::yield();
+  }, dfs(100));
+  EXPECT_EQ(r.kind, check::failure::leak) << r.report();
+}
 
 TEST(ChanDeath, ReceiveOnNilChannelAloneIsADeadlock) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");

@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+#include <set>
+
+#include "weft/check/check.hpp"
+#include "weft/check/shared.hpp"
 #include "weft/detail/core.hpp"
 #include "weft/weft.hpp"
 
@@ -527,6 +531,13 @@ TEST_P(Select, CallbackForms) {
     weft::select(weft::on_recv(c, [&](int v, bool ok) { a = ok ? v : -1; }));
     weft::select(weft::on_recv(c, [&](const int& v) { b = v; }));
     weft::select(weft::on_recv(c, [&] { d = 1; }));  // value discarded
+    c.send(4);
+    c.send(5);
+    int e = 0, f = 0;
+    weft::select(weft::on_recv(c, [&](int& v, bool) { e = v; }));  // lvalue reference
+    weft::select(weft::on_recv(c, [&](int&& v) { f = v; }));       // rvalue reference
+    EXPECT_EQ(e, 4);
+    EXPECT_EQ(f, 5);
     EXPECT_EQ(a, 1);
     EXPECT_EQ(b, 2);
     EXPECT_EQ(d, 1);
@@ -539,6 +550,141 @@ TEST_P(Select, CallbackForms) {
 
 INSTANTIATE_TEST_SUITE_P(Procs, Select, ::testing::Values(1, 2, 4, 8),
                          [](const auto& info) { return "procs" + std::to_string(info.param); });
+
+// ---- under the explorer --------------------------------------------------------------------
+
+namespace check = weft::check;
+
+check::options dfs(std::uint64_t executions = 20000) {
+  check::options o;
+  o.strat = check::strategy::dfs;
+  o.executions = executions;
+  return o;
+}
+
+TEST(SelectExplored, TheChoiceAmongReadyCasesBelongsToThePolicy) {
+  // One goroutine, three ready cases and a nil one: the only nondeterminism is select's single
+  // choose(3), so DFS runs exactly three executions and sees every case taken.
+  std::set<int> taken;
+  auto r = check::explore([&] {
+    weft::chan<int> a(1), b(1), c(1), nil;
+    a.send(0);
+    b.send(1);
+    c.send(2);
+    taken.insert(weft::select(weft::on_recv(a), weft::on_recv(nil), weft::on_recv(b),
+                              weft::on_recv(c)));
+  }, dfs());
+  EXPECT_TRUE(r.ok()) << r.report();
+  EXPECT_EQ(r.executions, 3u);
+  EXPECT_EQ(taken, (std::set<int>{0, 2, 3}));
+}
+
+TEST(SelectExplored, OneReadyCaseMakesNoChoice) {
+  auto r = check::explore([] {
+    weft::chan<int> a(1), b(1);
+    a.send(0);
+    check::require(weft::select(weft::on_recv(a), weft::on_recv(b), weft::on_default()) == 0,
+                   "the only ready case");
+  }, dfs());
+  EXPECT_TRUE(r.ok()) << r.report();
+  EXPECT_EQ(r.executions, 1u);
+}
+
+TEST(SelectExplored, SelectCommunicationsCarryHappensBefore) {
+  // A parked select woken through each kind of case: unbuffered receive, buffered receive (a
+  // direct handoff onto an empty buffer), and a send case.
+  for (int cap : {0, 1}) {
+    auto r = check::explore([cap] {
+      weft::chan<int> c(cap), never(0), back(cap);
+      check::shared<int> x(0), y(0);
+      weft::wait_group wg;
+      wg.add(1);
+      weft::go([&] {
+        weft::select(weft::on_recv(never), weft::on_recv(c));
+        check::require(x.load() == 1, "the sender's write is visible");
+        y.store(1);
+        weft::select(weft::on_recv(never), weft::on_send(back, 2));
+        wg.done();
+      });
+      x.store(1);
+      c.send(1);
+      back.recv();
+      check::require(y.load() == 1, "the select sender's write is visible");
+      wg.wait();
+    }, dfs());
+    EXPECT_TRUE(r.ok()) << "cap " << cap << "\n" << r.report();
+  }
+}
+
+TEST(SelectExplored, ParkedSelectReceiverOrdersTheKPlusCapthSend) {
+  // The select receiver writes x and parks on an empty buffer; the first send hands it the
+  // value directly, the second fills the buffer slot that receive freed: it must see x.
+  auto r = check::explore([] {
+    weft::chan<int> c(1), never(0);
+    check::shared<int> x(0);
+    weft::wait_group wg;
+    wg.add(1);
+    weft::go([&] {
+      x.store(1);
+      weft::select(weft::on_recv(never), weft::on_recv(c));
+      c.recv();
+      wg.done();
+    });
+    c.send(1);
+    c.send(2);
+    check::require(x.load() == 1, "receive #1 happens before send #2 completes");
+    wg.wait();
+  }, dfs());
+  EXPECT_TRUE(r.ok()) << r.report();
+}
+
+TEST(SelectExplored, NoLostWakeupAcrossTwoChannelsExhaustively) {
+  // One goroutine selects over two channels twice; two senders, one per channel, race to wake
+  // it. Every interleaving must deliver both values.
+  std::uint64_t runs = 0;
+  auto r = check::explore([&runs] {
+    runs++;
+    weft::chan<int> a(0), b(0);
+    weft::wait_group wg;
+    wg.add(2);
+    weft::go([&] {
+      a.send(1);
+      wg.done();
+    });
+    weft::go([&] {
+      b.send(2);
+      wg.done();
+    });
+    int sum = 0;
+    for (int i = 0; i < 2; i++) {
+      weft::select(weft::on_recv(a, [&](int v) { sum += v; }),
+                   weft::on_recv(b, [&](int v) { sum += v; }));
+    }
+    check::require(sum == 3, "both values received");
+    wg.wait();
+  }, dfs(200000));
+  EXPECT_TRUE(r.ok()) << r.report();
+  EXPECT_EQ(r.executions, runs);
+  EXPECT_GT(r.executions, 10u);
+}
+
+TEST(SelectExplored, DefaultSynchronisesNothing) {
+  auto r = check::explore([] {
+    weft::chan<int> c(1);
+    check::shared<int> x(0);
+    weft::wait_group wg;
+    wg.add(1);
+    weft::go([&] {
+      x.store(1);
+      weft::select(weft::on_recv(c), weft::on_default());
+      wg.done();
+    });
+    weft::select(weft::on_send(c, 1), weft::on_default());
+    x.load();
+    wg.wait();
+  }, dfs());
+  EXPECT_EQ(r.kind, check::failure::race) << r.report();
+}
 
 TEST(SelectDeath, EmptySelectInMainIsADeadlock) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");

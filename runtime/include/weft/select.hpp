@@ -49,12 +49,18 @@ struct noop_callback {
   void operator()() const noexcept {}
 };
 
+// The received value is passed as an rvalue when the callback accepts one (T, const T&, T&&),
+// else as an lvalue (T&).
 template <class T, class F>
 void call_recv_callback(F& f, T&& v, bool ok) {
   if constexpr (std::is_invocable_v<F&, T&&, bool>) {
     std::invoke(f, std::move(v), ok);
+  } else if constexpr (std::is_invocable_v<F&, T&, bool>) {
+    std::invoke(f, v, ok);
   } else if constexpr (std::is_invocable_v<F&, T&&>) {
     std::invoke(f, std::move(v));
+  } else if constexpr (std::is_invocable_v<F&, T&>) {
+    std::invoke(f, v);
   } else {
     static_assert(std::is_invocable_v<F&>,
                   "weft::on_recv: the callback must take (T, bool), (T) or nothing");
@@ -182,7 +188,7 @@ int select(Cases&&... cases) {
 
   detail::scase sc[ncomm > 0 ? ncomm : 1];
   std::uint16_t scratch[ncomm > 0 ? 2 * ncomm : 1];
-  int position[ncomm > 0 ? ncomm : 1];
+  int position[ncomm > 0 ? ncomm : 1] = {};
   int default_position = -1;
   {
     int k = 0, a = 0;

@@ -10,7 +10,8 @@
 //     A chosen case can turn out not to be ready after all only in one way: the live waiter it
 //     relied on was a select entry whose goroutine another channel's waker won meanwhile (that
 //     waker holds a different lock). dequeue() drops such entries, so re-collecting makes
-//     progress; it cannot happen under the single-threaded explorer.
+//     progress; it cannot happen under the single-threaded explorer. choose() is called with the
+//     channel locks held (it never switches fibers: only before() may).
 //  2. Nothing ready: with a default, unlock and return -1. Otherwise put one sudog per case (each
 //     in the case's own frame slot) on its channel's queue, and park once; the park's unlockf
 //     releases every lock after the fiber switch.
