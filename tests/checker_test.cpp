@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <set>
 #include <string>
 
@@ -281,6 +284,100 @@ TEST(Pct, FindsTheLockInversion) {
 TEST(Dfs, FindsTheLockInversionExhaustively) {
   auto r = check::explore(ab_ba, dfs());
   EXPECT_EQ(r.kind, check::failure::deadlock) << r.report();
+}
+
+// ---- traces ---------------------------------------------------------------------------------
+
+TEST(Replay, SameScheduleTwiceGivesTheSameTrace) {
+  check::options o;
+  o.executions = 1000;
+  auto r = check::explore(ab_ba, o);
+  ASSERT_EQ(r.kind, check::failure::deadlock);
+  ASSERT_FALSE(r.trace.empty());
+  auto a = check::replay(ab_ba, r.token);
+  auto b = check::replay(ab_ba, r.token);
+  EXPECT_EQ(a.trace, r.trace);
+  EXPECT_EQ(b.trace, a.trace);
+  EXPECT_NE(r.trace.find("goroutine 2 Mutex.Lock sync.Mutex#1"), std::string::npos) << r.trace;
+}
+
+TEST(Replay, TraceExportIsChromeTraceJson) {
+  std::string path = ::testing::TempDir() + "weft_trace.json";
+  setenv("WEFT_TRACE", path.c_str(), 1);
+  auto r = check::explore(ab_ba);
+  unsetenv("WEFT_TRACE");
+  ASSERT_EQ(r.kind, check::failure::deadlock);
+  EXPECT_NE(r.report().find("trace of this execution written to " + path), std::string::npos);
+  std::ifstream f(path);
+  std::stringstream json;
+  json << f.rdbuf();
+  std::string t = json.str();
+  EXPECT_EQ(t.rfind("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", 0), 0u) << t.substr(0, 80);
+  EXPECT_NE(t.find("\"thread_name\""), std::string::npos);
+  EXPECT_NE(t.find("\"name\":\"goroutine 3\""), std::string::npos);
+  EXPECT_NE(t.find("\"ph\":\"X\""), std::string::npos);
+  EXPECT_NE(t.find("checker_test.cpp"), std::string::npos);
+}
+
+// ---- WEFT_SCHED: a whole program on the deterministic scheduler -----------------------------
+
+std::vector<int> arrival_order(const char* sched) {
+  setenv("WEFT_SCHED", sched, 1);
+  std::vector<int> order;
+  weft::run([&] {
+    weft::mutex mu;
+    weft::wait_group wg;
+    wg.add(4);
+    for (int i = 0; i < 4; i++) {
+      weft::go([&, i] {
+        weft::yield();
+        std::lock_guard<weft::mutex> l(mu);
+        order.push_back(i);
+        wg.done();
+      });
+    }
+    wg.wait();
+  });
+  unsetenv("WEFT_SCHED");
+  return order;
+}
+
+TEST(WholeProgram, SameSeedSameSchedule) {
+  auto a = arrival_order("random:7");
+  auto b = arrival_order("random:7");
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.size(), 4u);
+  bool some_differ = false;
+  for (int seed = 8; seed < 40 && !some_differ; seed++) {
+    some_differ = arrival_order(("random:" + std::to_string(seed)).c_str()) != a;
+  }
+  EXPECT_TRUE(some_differ) << "different seeds should give different schedules";
+}
+
+TEST(WholeProgramDeathTest, DeadlockPrintsGoMessageAndReplayToken) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        setenv("WEFT_SCHED", "random:3", 1);
+        weft::run([] { ab_ba(); });
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(2),
+      "fatal error: all goroutines are asleep - deadlock!(.|\n)*reproduce with:\n  "
+      "WEFT_SCHED=replay:weft1:");
+}
+
+TEST(WholeProgramDeathTest, BadSchedulerSpecIsAClearError) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        setenv("WEFT_SCHED", "fifo:3", 1);
+        weft::run([] {});
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(2),
+      "fatal error: WEFT_SCHED=fifo:3: unknown scheduler; use random:<seed>, pct:<seed> or "
+      "replay:<token>");
 }
 
 }  // namespace

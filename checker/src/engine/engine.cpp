@@ -511,11 +511,14 @@ std::string site(const std::source_location& l) {
 
 }  // namespace
 
-std::string engine::describe() const {
-  // Name objects by kind and order of first appearance: "chan#1", "sync.Mutex#2".
+namespace {
+
+// object_names: name each object by kind and order of first appearance in the execution
+// ("chan#1", "sync.Mutex#2"), so reports and traces of one schedule read the same every time.
+struct object_names {
   std::map<const void*, std::string> names;
   std::map<std::string, int> counters;
-  auto name_of = [&](const void* obj, op_kind k) -> std::string {
+  std::string operator()(const void* obj, op_kind k) {
     if (!obj) return "";
     auto it = names.find(obj);
     if (it != names.end()) return it->second;
@@ -524,7 +527,92 @@ std::string engine::describe() const {
     std::string n = std::string(kind) + "#" + std::to_string(++counters[kind]);
     names.emplace(obj, n);
     return n;
-  };
+  }
+};
+
+std::string json_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    o += c;
+  }
+  return o;
+}
+
+}  // namespace
+
+std::string engine::trace_text() const {
+  object_names name_of;
+  std::ostringstream out;
+  for (std::size_t i = 0; i < tr_.events.size(); i++) {
+    const event& e = tr_.events[i];
+    out << "#" << (i + 1) << " goroutine " << e.goid << " ";
+    switch (e.kind) {
+      case ek::start: out << "starts"; break;
+      case ek::cont: out << "resumes after " << wd::to_string(e.reason); break;
+      case ek::timer: out << "timer fires"; break;
+      case ek::op: {
+        out << weft::to_string(e.o.kind);
+        std::string nm = name_of(e.o.object, e.o.kind);
+        if (!nm.empty()) out << " " << nm;
+        if (e.o.kind == op_kind::wg_add) out << " (" << e.o.arg << ")";
+        out << " at " << site(e.o.where);
+        break;
+      }
+    }
+    if (e.parked) out << ", parks";
+    out << "\n";
+  }
+  return out.str();
+}
+
+std::string engine::chrome_trace() const {
+  // Chrome trace-event JSON (Perfetto, chrome://tracing): one track per goroutine, one slice
+  // per step; time is the step number (1 step = 1 us on the time axis).
+  object_names name_of;
+  std::ostringstream out;
+  out << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[";
+  bool first = true;
+  std::vector<bool> named;
+  for (std::size_t i = 0; i < tr_.events.size(); i++) {
+    const event& e = tr_.events[i];
+    if (e.goid >= named.size()) named.resize(e.goid + 1, false);
+    if (!named[e.goid]) {
+      named[e.goid] = true;
+      out << (first ? "" : ",") << "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":"
+          << e.goid << ",\"args\":{\"name\":\""
+          << (e.goid == 0 ? std::string("timers") : "goroutine " + std::to_string(e.goid))
+          << "\"}}";
+      first = false;
+    }
+    std::string label;
+    switch (e.kind) {
+      case ek::start: label = "start"; break;
+      case ek::cont: label = std::string("resume (") + wd::to_string(e.reason) + ")"; break;
+      case ek::timer: label = "timer fires"; break;
+      case ek::op: {
+        label = weft::to_string(e.o.kind);
+        std::string nm = name_of(e.o.object, e.o.kind);
+        if (!nm.empty()) label += " " + nm;
+        break;
+      }
+    }
+    out << ",{\"name\":\"" << json_escape(label) << "\",\"ph\":\"X\",\"pid\":1,\"tid\":" << e.goid
+        << ",\"ts\":" << i << ",\"dur\":1,\"args\":{\"step\":" << (i + 1);
+    if (e.kind == ek::op && e.o.where.line()) {
+      out << ",\"site\":\"" << json_escape(site(e.o.where)) << "\"";
+    }
+    if (e.parked) out << ",\"parks\":true";
+    out << "}}";
+  }
+  out << "]}\n";
+  return out.str();
+}
+
+std::string engine::describe() const {
+  object_names name_of;
+  auto& names = name_of.names;
   std::vector<const event*> steps;
   for (const auto& e : tr_.events) {
     if (e.kind == ek::op) steps.push_back(&e);

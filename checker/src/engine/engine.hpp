@@ -104,6 +104,10 @@ class engine final : public weft::policy {
   std::uint64_t steps() const noexcept { return nsteps_; }
   /// describe: the report body (goroutines, wait groups, last steps) of the last execution.
   std::string describe() const;
+  /// trace_text: every event of the last execution, one line each.
+  std::string trace_text() const;
+  /// chrome_trace: the last execution as Chrome trace-event JSON (for WEFT_TRACE).
+  std::string chrome_trace() const;
 
   /// fail: record the execution's failure (the first one wins).
   void fail(failure k, std::string msg, std::uint64_t goid = 0);

@@ -151,6 +151,14 @@ void fill_failure(result& r, const engine& eng, const options& o, std::uint64_t 
   }
   out << "  explored at " << site(where) << "\n\n";
   out << eng.describe();
+  r.trace = eng.trace_text();
+  if (const char* path = std::getenv("WEFT_TRACE"); path && *path) {
+    std::ofstream f(path);
+    f << eng.chrome_trace();
+    out << "\ntrace of this execution written to " << path
+        << (f ? " (Chrome trace-event JSON: open it in Perfetto)" : " FAILED: cannot write")
+        << "\n";
+  }
   out << "\nreproduce with:\n  WEFT_REPLAY=" << r.token << " " << program_name();
   if (!test_name.empty()) out << " --gtest_filter=" << test_name;
   out << "\n";

@@ -17,6 +17,7 @@
 //   WEFT_REPLAY=<token>   replay that schedule (only at the explore() call that printed it)
 //   WEFT_STRATEGY=random|pct|dfs|dpor   WEFT_EXECUTIONS=N   WEFT_SEED=N
 //   WEFT_PCT_DEPTH=d      WEFT_PREEMPTIONS=k (DFS bound)
+//   WEFT_TRACE=<file>     write a failing execution as Chrome trace-event JSON (Perfetto)
 #pragma once
 
 #include <chrono>
@@ -80,6 +81,7 @@ struct result {
   std::uint64_t redundant = 0;   // DPOR: executions cut short by sleep sets (not counted above)
   std::chrono::nanoseconds elapsed{0};
   std::string report_text;    // the full report (empty when ok)
+  std::string trace;          // every step of the failing execution, one line each
 
   bool ok() const noexcept { return kind == failure::none; }
   /// report: the full failure report (what, where, every goroutine, the last steps and the
