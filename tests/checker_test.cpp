@@ -84,6 +84,25 @@ TEST(Dfs, BoundedCountsGrowWithTheBound) {
   EXPECT_EQ(all.executions, 35u);
 }
 
+TEST(Dfs, EstimatesTheRemainingSpaceWhenTheBudgetRunsOut) {
+  auto full = check::explore([] { independent(3, 2); }, dfs());
+  ASSERT_TRUE(full.ok());
+  EXPECT_TRUE(full.exhausted);
+  EXPECT_EQ(full.estimated_total, 0);
+  for (std::uint64_t budget : {50u, 500u, 5000u}) {
+    auto o = dfs();
+    o.executions = budget;
+    auto part = check::explore([] { independent(3, 2); }, o);
+    ASSERT_TRUE(part.ok());
+    EXPECT_FALSE(part.exhausted);
+    EXPECT_EQ(part.executions, budget);
+    // The subtree-uniformity estimate is rough but must be the right order of magnitude.
+    EXPECT_GT(part.estimated_total, double(full.executions) / 4) << budget;
+    EXPECT_LT(part.estimated_total, double(full.executions) * 4) << budget;
+    EXPECT_NE(part.report().find("executions remain (estimate)"), std::string::npos);
+  }
+}
+
 TEST(Explore, CorrectProgramRunsEveryExecution) {
   check::options o;
   o.executions = 500;

@@ -48,7 +48,14 @@ const char* to_string(failure f) noexcept {
 
 std::string result::report() const {
   if (ok()) {
-    return "ok: " + std::to_string(executions) + " executions, no failure";
+    std::string s = "ok: " + std::to_string(executions) + " executions, no failure";
+    if (exhausted) s += " (the whole space)";
+    if (estimated_total > 0) {
+      s += "; stopped by the budget, about " +
+           std::to_string(static_cast<long long>(estimated_total - double(executions))) +
+           " executions remain (estimate)";
+    }
+    return s;
   }
   return report_text.empty() ? std::string(to_string(kind)) + ": " + message : report_text;
 }
@@ -251,9 +258,27 @@ result explore_impl(body_ref body, options o, std::source_location where, std::s
   auto start = std::chrono::steady_clock::now();
   engine eng(o);
   auto orc = make_oracle(o);
-  for (std::uint64_t i = 0; i < o.executions; i++) {
-    if (o.time_budget.count() > 0 && std::chrono::steady_clock::now() - start > o.time_budget) break;
-    if (!orc->begin(i)) break;
+  auto last_note = start;
+  std::uint64_t i = 0;
+  for (; i < o.executions; i++) {
+    auto now = std::chrono::steady_clock::now();
+    if (o.time_budget.count() > 0 && now - start > o.time_budget) break;
+    if (!orc->begin(i)) {
+      r.exhausted = true;
+      break;
+    }
+    if (now - last_note > std::chrono::seconds(10)) {
+      // A long exploration says how far it has come.
+      last_note = now;
+      double f = orc->explored();
+      std::fprintf(stderr, "weft: %s at %s:%u: %llu executions so far", to_string(o.strat),
+                   where.file_name(), where.line(), static_cast<unsigned long long>(r.executions));
+      if (f > 0 && f <= 1) {
+        std::fprintf(stderr, ", about %.0f remaining (estimate)",
+                     double(r.executions) / f - double(r.executions));
+      }
+      std::fprintf(stderr, "\n");
+    }
     eng.execute(wd::make_g(body_runner{body}), where, orc.get());
     if (eng.redundant()) {
       r.redundant++;
@@ -263,6 +288,14 @@ result explore_impl(body_ref body, options o, std::source_location where, std::s
     if (eng.kind() != failure::none) {
       fill_failure(r, eng, o, i, site_id, where, test_name, false);
       break;
+    }
+  }
+  if (r.ok() && !r.exhausted && i == o.executions) {
+    if (orc->begin(i)) {
+      double f = orc->explored();
+      if (f > 0 && f < 1) r.estimated_total = double(r.executions) / f;
+    } else {
+      r.exhausted = true;  // the budget ended exactly at the last schedule
     }
   }
   r.elapsed = std::chrono::steady_clock::now() - start;

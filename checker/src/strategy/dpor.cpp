@@ -180,6 +180,18 @@ class dpor_oracle final : public oracle {
   bool debug_ = std::getenv("WEFT_DPOR_DEBUG") != nullptr;
   bool blocked() const override { return blocked_; }
 
+  double explored() const override {
+    // As DFS, over the backtrack sets known so far (they only grow, so this overestimates).
+    double done = 0, weight = 1;
+    for (const node& nd : stack_) {
+      double n = nd.full ? nd.n : static_cast<double>(std::max<std::size_t>(nd.backtrack.size(), 1));
+      double before = nd.full ? nd.chosen : static_cast<double>(nd.done.size() - 1);
+      done += weight * before / n;
+      weight /= n;
+    }
+    return done + weight;
+  }
+
  private:
   std::uint32_t replay(std::uint32_t n) {
     node& nd = stack_[pos_];

@@ -40,6 +40,10 @@ class oracle {
   virtual bool forced_blocked(std::uint64_t goid) { return false; }
   /// blocked: DPOR found every option asleep (the execution repeats an explored trace).
   virtual bool blocked() const { return false; }
+  /// explored: for exhaustive strategies, the estimated fraction of the whole space covered by
+  /// the executions so far (each subtree assumed as large as its explored siblings); -1 when
+  /// the strategy does not enumerate.
+  virtual double explored() const { return -1; }
   /// attach: strategies that analyse the execution (DPOR) read the engine's trace.
   virtual void attach(const struct trace* t) {}
 };

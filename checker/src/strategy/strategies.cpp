@@ -129,6 +129,23 @@ class dfs_oracle final : public oracle {
   std::uint32_t schedule(const sched_point& p) override {
     return pick(p.n, p.current, p.timer_option, true);
   }
+
+  double explored() const override {
+    // Subtrees left of the current path are done; the current leaf is done too.
+    double done = 0, weight = 1;
+    for (const node& b : path_) {
+      std::uint32_t allowed_n = 0, before = 0;
+      for (std::uint32_t v = 0; v < b.n; v++) {
+        if (!allowed(b, v)) continue;
+        allowed_n++;
+        if (v < b.v) before++;
+      }
+      if (allowed_n == 0) continue;
+      done += weight * before / allowed_n;
+      weight /= allowed_n;
+    }
+    return done + weight;
+  }
   std::uint32_t choose(std::uint32_t n) override { return pick(n, -1, false, false); }
 
  private:

@@ -79,6 +79,11 @@ struct result {
   std::string token;          // the replay token of the failing execution ("" when ok)
   std::uint64_t executions = 0;  // complete executions run
   std::uint64_t redundant = 0;   // DPOR: executions cut short by sleep sets (not counted above)
+  /// exhausted: DFS/DPOR explored the whole space (every schedule within the bound).
+  bool exhausted = false;
+  /// estimated_total: DFS/DPOR stopped by the budget: estimated size of the whole space
+  /// (0 when exhausted or not enumerating).
+  double estimated_total = 0;
   std::chrono::nanoseconds elapsed{0};
   std::string report_text;    // the full report (empty when ok)
   std::string trace;          // every step of the failing execution, one line each
