@@ -17,13 +17,15 @@
 #   --no-programs  skip the 1M-goroutine / skynet programs
 #   --filter RE    only benchmarks whose name without prefix matches RE (e.g. 'Spawn|Yield')
 # Environment: PROCS (worker threads on both sides; default: nproc), REPS (default 5),
-#   BUILD_DIR (default <repo>/build-bench), KEEP=1 keeps the raw outputs (their dir is printed).
+#   BUILD_DIR (default <repo>/build-bench), KEEP=1 keeps the raw outputs (their dir is printed),
+#   MILLION (goroutines in the million programs, default 1000000; weft needs ~8 KiB RSS each).
 # Needs: cmake, ninja, a C++20 compiler, libbenchmark-dev, Go >= 1.19 (offline is fine), python3.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD_DIR:-$root/build-bench}
 procs=${PROCS:-$(nproc)}
+million=${MILLION:-1000000}
 reps=${REPS:-5}
 quick=0
 interleave=1
@@ -119,9 +121,9 @@ run_program() {  # label, then the command; appends "label<TAB>key: value" lines
   fi
 }
 if [[ $programs == 1 ]]; then
-  run_program "weft million" env WEFT_BENCH_PROCS="$procs" "$build/bench/weft_million"
+  run_program "weft million" env WEFT_BENCH_PROCS="$procs" "$build/bench/weft_million" "$million"
   (cd "$root/bench/go" && go build -o "$tmp/go_million" ./million) &&
-    run_program "Go million" env GOMAXPROCS="$procs" "$tmp/go_million"
+    run_program "Go million" env GOMAXPROCS="$procs" "$tmp/go_million" "$million"
   if [[ -x $build/bench/weft_skynet ]]; then
     run_program "weft skynet" env WEFT_BENCH_PROCS="$procs" "$build/bench/weft_skynet"
   fi
