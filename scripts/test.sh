@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# scripts/test.sh — README command 2 (and exactly what CI runs, via .ci/run): install what is
+# missing, then build and run every test in three builds, then the consumer test.
+#
+#   ./scripts/test.sh [STAGE...]     STAGEs: default tsan asan consumer (default: all four)
+#
+# Stages:
+#   default   build/default: -DWEFT_WERROR=ON, everything (benchmarks are built, not run) + ctest
+#   tsan      build/tsan:    ThreadSanitizer (-DWEFT_SANITIZE=thread)                     + ctest
+#   asan      build/asan:    AddressSanitizer + UBSan (-DWEFT_SANITIZE=address,undefined) + ctest
+#   consumer  weft used from another CMake project: find_package against each build above
+#             installed (sanitizer flags must reach the consumer) and add_subdirectory
+#             (tests/consumer/run.sh)
+# ctest runs with --output-on-failure -j$WEFT_JOBS; passing tests' lines are left out of the
+# console (WEFT_VERBOSE=1 shows everything; full logs are in build/<stage>.ctest.log).
+# Every stage runs even when an earlier one failed; the exit status is non-zero if anything
+# failed. The last line printed is always "<N> passed, <M> failed" summed over all stages
+# (a build that fails counts as one failure).
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+jobs=${WEFT_JOBS:-2}
+stages=("$@")
+[ ${#stages[@]} -eq 0 ] && stages=(default tsan asan consumer)
+
+total_pass=0
+total_fail=0
+summary=()
+t_all=$SECONDS
+
+"$root/scripts/setup.sh" deps || { echo "0 passed, 1 failed"; exit 1; }
+
+record() {  # record STAGE PASSED FAILED SECONDS NOTE
+  total_pass=$((total_pass + $2))
+  total_fail=$((total_fail + $3))
+  summary+=("$(printf '  %-9s %6d passed %4d failed %6d s   %s' "$1" "$2" "$3" "$4" "$5")")
+}
+
+run_ctest() {  # run_ctest STAGE
+  local stage=$1 dir="$root/build/$1" log="$root/build/$1.ctest.log" start=$SECONDS
+  echo
+  echo "==== $stage: building"
+  if ! "$root/scripts/setup.sh" build "$stage"; then
+    record "$stage" 0 1 $((SECONDS - start)) "BUILD FAILED (build/$stage.log)"
+    return
+  fi
+  echo "==== $stage: ctest --output-on-failure -j$jobs"
+  local filter='^ *Start +[0-9]+:|^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* +Passed +[0-9.]+ sec$'
+  [ "${WEFT_VERBOSE:-0}" = 1 ] && filter='^$^'
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 600) 2>&1 | tee "$log" |
+    grep -E -v "$filter"
+  local rc=${PIPESTATUS[0]}
+  local line total failed
+  line=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$log" | tail -n 1)
+  if [ -n "$line" ]; then
+    failed=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+    total=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
+  else
+    failed=1
+    total=1
+  fi
+  if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi  # ctest itself failed
+  local note="ok"
+  [ "$failed" != 0 ] && note="FAILED (log: build/$stage.ctest.log)"
+  record "$stage" $((total - failed < 0 ? 0 : total - failed)) "$failed" $((SECONDS - start)) "$note"
+}
+
+run_consumer() {
+  local start=$SECONDS log="$root/build/consumer.out" specs=() s
+  echo
+  echo "==== consumer: weft from other CMake projects (find_package, add_subdirectory)"
+  for s in default:none tsan:thread asan:address; do
+    [ -f "$root/build/${s%%:*}/CMakeCache.txt" ] && specs+=("$root/build/${s%%:*}:${s##*:}")
+  done
+  mkdir -p "$root/build"
+  rm -rf "$root/build/consumer"
+  WEFT_JOBS=$jobs bash "$root/tests/consumer/run.sh" "$root/build/consumer" "${specs[@]}" 2>&1 |
+    tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local ok
+  ok=$(grep -c "^consumer: ok:" "$log")
+  if [ "$rc" = 0 ]; then
+    record consumer "$ok" 0 $((SECONDS - start)) "ok"
+  else
+    record consumer "$ok" 1 $((SECONDS - start)) "FAILED (log: build/consumer/consumer.log)"
+  fi
+}
+
+for stage in "${stages[@]}"; do
+  case "$stage" in
+    default | tsan | asan) run_ctest "$stage" ;;
+    consumer) run_consumer ;;
+    *) echo "test.sh: unknown stage '$stage' (default, tsan, asan, consumer)"; record "$stage" 0 1 0 "unknown stage" ;;
+  esac
+done
+
+echo
+echo "==== summary ($((SECONDS - t_all)) s)"
+printf '%s\n' "${summary[@]}"
+if [ "$total_fail" = 0 ]; then echo "ALL PASSED"; else echo "SOME FAILED"; fi
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" = 0 ]
