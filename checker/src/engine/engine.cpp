@@ -291,8 +291,19 @@ void engine::loop() {
       next_ = nullptr;
     } else {
       if (runnable_.empty()) {
-        if (!timers_.empty()) {
-          fire_timers();  // everyone is blocked: virtual time jumps (Go's synctest rule)
+        // Everyone is blocked: virtual time jumps to the next timer (Go's synctest rule), as
+        // long as some goroutine is left for it to wake. Once every goroutine has exited the
+        // execution is over, like a Go program whose main returned: pending timers (an
+        // after_func, a ticker nobody stopped) are dropped, never fired.
+        if (!timers_.empty() && any_alive()) {
+          if (++idle_fires_ > opt_.max_steps) {
+            fail(failure::step_limit,
+                 "timers fired " + std::to_string(opt_.max_steps) +
+                     " times in a row with no goroutine waking (a ticker nobody stops, while "
+                     "every goroutine is blocked forever?)");
+            return;
+          }
+          fire_timers();
           continue;
         }
         return;  // quiescent
@@ -305,6 +316,7 @@ void engine::loop() {
       }
     }
     runnable_.erase(std::find(runnable_.begin(), runnable_.end(), gp));
+    idle_fires_ = 0;
     {
       gstate& s = st(gp);
       if (!s.started) {
@@ -401,8 +413,20 @@ void engine::cleanup() {
     }
   }
   runnable_.clear();
+  // Timers still pending go back to their owners before the abandoned stacks are recycled
+  // (a sleeping goroutine's timer lives on its stack).
+  while (wd::timer_node* t = timers_.pop()) {
+    if (t->drop) t->drop(t);
+  }
   wd::abandon_all();
   timers_ = wd::timer_heap{};
+}
+
+bool engine::any_alive() const {
+  for (std::size_t id = 1; id < gs_.size(); id++) {
+    if (gs_[id].gp && !gs_[id].exited) return true;
+  }
+  return false;
 }
 
 void engine::reset(oracle* orc) {
@@ -423,6 +447,7 @@ void engine::reset(oracle* orc) {
   timers_ = wd::timer_heap{};
   clock_ = virtual_epoch;
   nsteps_ = 0;
+  idle_fires_ = 0;
   last_runner_ = 0;
   next_ = nullptr;
   fire_next_ = false;
@@ -498,7 +523,7 @@ const char* object_kind(op_kind k) {
     case op_kind::shared_read: case op_kind::shared_write: return "shared";
     case op_kind::sleep: case op_kind::timer_start: case op_kind::timer_stop:
     case op_kind::timer_reset: return "timer";
-    case op_kind::ctx_cancel: return "context";
+    case op_kind::ctx_cancel: case op_kind::ctx_err: return "context";
     default: return nullptr;
   }
 }

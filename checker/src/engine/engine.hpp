@@ -128,6 +128,8 @@ class engine final : public weft::policy {
   /// when the timer option was taken.
   g* decide(g* self, std::uint64_t prefer);
   void fire_timers();
+  /// any_alive: some goroutine of this execution has not exited (a timer may still wake it).
+  bool any_alive() const;
   void loop();
   void judge();
   void snapshot();
@@ -156,6 +158,7 @@ class engine final : public weft::policy {
   weft::detail::timer_heap timers_;
   time_point clock_{};
   std::uint64_t nsteps_ = 0;
+  std::uint64_t idle_fires_ = 0;  // timer jumps since a goroutine last ran (livelock guard)
   std::uint64_t last_runner_ = 0;
   g* next_ = nullptr;           // chosen inside before(): run it next
   bool fire_next_ = false;      // the timer option was chosen inside before()

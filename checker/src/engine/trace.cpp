@@ -16,6 +16,9 @@
 //    with Wait. An Add(+n) against a Done or a Wait is ordered.
 //  - sync.RWMutex: two read locks commute; the rest is ordered.
 //  - atomics and shared<T>: two reads commute; anything with a write is ordered.
+//  - contexts: a cancel reaches every descendant context (other objects) and closes their done
+//    channels, so it is ordered with every context event and, like a select, touches every
+//    channel; two err() reads commute.
 //  - anything else on the same object: ordered.
 #include "engine/trace.hpp"
 
@@ -25,7 +28,7 @@ namespace {
 
 using wr = weft::detail::wait_reason;
 
-enum class cls : std::uint8_t { none, chan, mutex, rw, wg, mem, other };
+enum class cls : std::uint8_t { none, chan, mutex, rw, wg, mem, ctx, other };
 
 cls class_of(op_kind k) {
   switch (k) {
@@ -42,6 +45,8 @@ cls class_of(op_kind k) {
     case op_kind::atomic_load: case op_kind::atomic_store: case op_kind::atomic_rmw:
     case op_kind::shared_read: case op_kind::shared_write:
       return cls::mem;
+    case op_kind::ctx_cancel: case op_kind::ctx_err:
+      return cls::ctx;
     case op_kind::go: case op_kind::exit: case op_kind::yield: case op_kind::sleep:
       return cls::none;
     default:
@@ -60,6 +65,12 @@ bool touches(const event& e) {
   return e.obj != 0 && class_of(e.o.kind) != cls::none;
 }
 
+// wild: touches every channel (a select, an event that completed a parked select, a context
+// cancel).
+bool wild(const event& e) {
+  return e.wild_chan || (e.kind == ek::op && e.o.kind == op_kind::ctx_cancel);
+}
+
 bool is_read(op_kind k) { return k == op_kind::atomic_load || k == op_kind::shared_read; }
 
 }  // namespace
@@ -67,11 +78,15 @@ bool is_read(op_kind k) { return k == op_kind::atomic_load || k == op_kind::shar
 bool dependent(const event& a, const event& b, bool /*exact*/) {
   if (a.goid == b.goid) return true;
   if (!touches(a) || !touches(b)) return false;
-  const bool achan = a.wild_chan || class_of(a.o.kind) == cls::chan;
-  const bool bchan = b.wild_chan || class_of(b.o.kind) == cls::chan;
-  if ((a.wild_chan && bchan) || (b.wild_chan && achan)) return true;
-  if (a.obj != b.obj) return false;
+  const bool awild = wild(a), bwild = wild(b);
+  const bool achan = awild || class_of(a.o.kind) == cls::chan;
+  const bool bchan = bwild || class_of(b.o.kind) == cls::chan;
+  if ((awild && bchan) || (bwild && achan)) return true;
   const op_kind ka = a.o.kind, kb = b.o.kind;
+  if (class_of(ka) == cls::ctx && class_of(kb) == cls::ctx) {
+    return !(ka == op_kind::ctx_err && kb == op_kind::ctx_err);
+  }
+  if (a.obj != b.obj) return false;
   switch (class_of(ka)) {
     case cls::chan: {
       auto blocking = [](op_kind k) { return k == op_kind::chan_send || k == op_kind::chan_recv; };

@@ -12,7 +12,9 @@
 //  - before() is called by the running goroutine, on its own stack, when controlled() is true,
 //    right before a visible operation. It may switch away (that is the point).
 //  - choose(), now() are called by the running goroutine; add_timer()/del_timer() by the running
-//    goroutine or from a park commit (unlockf) on the scheduler side.
+//    goroutine, from a park commit (unlockf) on the scheduler side, or from a timer callback
+//    (a ticker re-arming itself, a context deadline stopping a child's timer); now() also from
+//    timer callbacks.
 //  - Timer callbacks run on the scheduler side, never on a goroutine stack: they may call ready()
 //    and the non-blocking internals of primitives, never before() or anything that parks.
 #pragma once
@@ -49,7 +51,7 @@ enum class op_kind : std::uint8_t {
   atomic_load, atomic_store, atomic_rmw,
   shared_read, shared_write,
   sleep, timer_start, timer_stop, timer_reset,
-  ctx_cancel,
+  ctx_cancel, ctx_err,
 };
 const char* to_string(op_kind) noexcept;
 
@@ -84,8 +86,11 @@ class policy {
   /// choose: a uniformly random value in [0, n), n >= 1: select's pick among ready cases.
   virtual std::uint64_t choose(std::uint64_t n) = 0;
 
-  /// now: current time. add_timer arms t (t->when set); del_timer disarms it and says whether
-  /// it was still pending. A timer fires at most once per arming.
+  /// now: current time. add_timer arms t (t->when set; t must not be armed already); del_timer
+  /// disarms it and says whether it was still pending. A timer fires at most once per arming.
+  /// Once a timer has been taken out to fire, del_timer returns false even if the callback has
+  /// not run yet (production: it runs on the timer thread), and t may be armed again meanwhile:
+  /// owners guard their timers with their own lock and ignore a stale firing.
   virtual time_point now() noexcept = 0;
   virtual void add_timer(detail::timer_node* t) = 0;
   virtual bool del_timer(detail::timer_node* t) = 0;

@@ -534,6 +534,7 @@ const char* to_string(op_kind k) noexcept {
     case op_kind::timer_stop: return "timer stop";
     case op_kind::timer_reset: return "timer reset";
     case op_kind::ctx_cancel: return "context cancel";
+    case op_kind::ctx_err: return "context err";
   }
   return "?";
 }

@@ -494,6 +494,16 @@ int worksteal::run(g* main) {
   }
   tcv.notify_all();
   if (tthread.joinable()) tthread.join();
+  // Timers still armed when main returned never fire: hand them back to their owners (a
+  // pending after(), a context's deadline) so whatever they hold is released.
+  std::vector<timer_node*> left;
+  {
+    std::lock_guard<std::mutex> lk(tmu);
+    while (timer_node* t = theap.pop()) left.push_back(t);
+  }
+  for (timer_node* t : left) {
+    if (t->drop) t->drop(t);
+  }
   return 0;
 }
 

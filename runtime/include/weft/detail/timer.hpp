@@ -12,10 +12,15 @@ namespace weft::detail {
 
 /// timer_node: one armed timer. `fire` runs on the scheduler side when the timer is due (see
 /// the ground rules in policy.hpp: it may ready goroutines and use non-blocking internals).
+/// `drop`, when set, is called instead of `fire` for a timer still armed when its policy's run
+/// ends (the policy has already taken it out of its heap): it lets the timer's owner release
+/// what the armed timer holds. It runs on the scheduler side with no goroutine left running,
+/// and must not call back into the policy.
 struct timer_node {
   time_point when{};
   void (*fire)(timer_node*) = nullptr;
   void* arg = nullptr;
+  void (*drop)(timer_node*) = nullptr;
   std::int32_t heap_index = -1;  // owned by the heap: -1 when not armed
   std::uint64_t seq = 0;         // owned by the heap: arming order breaks ties
 };
