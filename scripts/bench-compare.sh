@@ -10,10 +10,11 @@
 # bench/go/million) and, when built, skynet (bench/skynet.cpp, bench/go/skynet) in fresh
 # processes and prints their times and peak RSS.
 #
-# Usage: scripts/bench-compare.sh [--quick] [--batch] [--no-programs] [--filter REGEX]
+# Usage: scripts/bench-compare.sh [--quick] [--batch] [--all] [--no-programs] [--filter REGEX]
 #   --quick        1 repetition, short runs (a smoke test, not numbers to publish)
 #   --batch        all weft repetitions, then all Go runs (default: REPS interleaved rounds of
 #                  one weft run and one Go run each, fairer on a shared, noisy machine)
+#   --all          also run weft benchmarks that have no Go twin (by default only pairs run)
 #   --no-programs  skip the 1M-goroutine / skynet programs
 #   --filter RE    only benchmarks whose name without prefix matches RE (e.g. 'Spawn|Yield')
 # Environment: PROCS (worker threads on both sides; default: nproc), REPS (default 5),
@@ -29,6 +30,7 @@ million=${MILLION:-1000000}
 reps=${REPS:-5}
 quick=0
 interleave=1
+all=0
 programs=1
 filter=.
 
@@ -36,6 +38,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) quick=1; reps=1 ;;
     --batch) interleave=0 ;;
+    --all) all=1 ;;
     --no-programs) programs=0 ;;
     --filter) filter=$2; shift ;;
     -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
@@ -73,7 +76,18 @@ cpus=1
 # Interleaved (default): REPS rounds, each one weft_bench repetition then one go test run, so a
 # load spike from elsewhere on a shared machine hits both sides alike; medians over the rounds.
 # --batch: weft_bench --benchmark_repetitions=REPS (aggregates only), then go test -count REPS.
-weft_args=(--benchmark_filter="^BM_($filter)")
+# Only the benchmarks with a Go twin run by default (weft_bench also holds weft-only ones, e.g.
+# the explorer's throughput); --all runs every weft benchmark too, listed with "-" for Go.
+twins=$(cd "$root/bench/go" && go test -list '^Benchmark' 2>/dev/null |
+          sed -n 's/^Benchmark\([A-Za-z0-9_]*\)$/\1/p' | grep -E -- "$filter" | paste -sd'|' -) || twins=
+if [[ $all == 1 ]]; then
+  weft_args=(--benchmark_filter="^BM_($filter)")
+elif [[ -n $twins ]]; then
+  weft_args=(--benchmark_filter="^BM_($twins)(/|\$)")
+else
+  log "no Go benchmark matches '$filter' (or go test -list failed): running weft's"
+  weft_args=(--benchmark_filter="^BM_($filter)")
+fi
 go_args=(-run '^$' -bench "^Benchmark($filter)" -cpu "$cpus")
 if [[ $quick == 1 ]]; then
   weft_args+=(--benchmark_min_time=0.05)
