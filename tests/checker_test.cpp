@@ -305,6 +305,43 @@ TEST(Dfs, FindsTheLockInversionExhaustively) {
   EXPECT_EQ(r.kind, check::failure::deadlock) << r.report();
 }
 
+// ---- shrinking ----------------------------------------------------------------------------
+
+// The flag is raised before the data is written: one preemption (after the flag) shows it.
+void flag_before_data() {
+  weft::atomic<int> flag(0), data(0);
+  weft::wait_group wg;
+  wg.add(2);
+  weft::go([&] {
+    flag.store(1);
+    data.store(42);
+    wg.done();
+  });
+  weft::go([&] {
+    if (flag.load() == 1) check::require(data.load() == 42, "flag implies data");
+    wg.done();
+  });
+  wg.wait();
+}
+
+TEST(Shrink, RandomFailuresAreShrunkToFewerPreemptions) {
+  check::options o;
+  o.seed = 1;  // this seed first fails with a 4-preemption schedule
+  auto r = check::explore(flag_before_data, o);
+  ASSERT_EQ(r.kind, check::failure::assertion) << r.report();
+  EXPECT_NE(r.report().find("shrunk from 7 choices (4 preemptions) to 7 (1)"), std::string::npos)
+      << r.report();
+  auto again = check::replay(flag_before_data, r.token);
+  EXPECT_EQ(again.kind, check::failure::assertion);
+  EXPECT_EQ(again.trace, r.trace);
+
+  o.shrink = false;
+  auto raw = check::explore(flag_before_data, o);
+  ASSERT_EQ(raw.kind, check::failure::assertion);
+  EXPECT_EQ(raw.report().find("shrunk"), std::string::npos);
+  EXPECT_NE(raw.token, r.token);
+}
+
 // ---- traces ---------------------------------------------------------------------------------
 
 TEST(Replay, SameScheduleTwiceGivesTheSameTrace) {

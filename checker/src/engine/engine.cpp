@@ -149,6 +149,7 @@ std::uint64_t engine::choose(std::uint64_t n) {
   choices_.emplace_back(static_cast<std::uint32_t>(n), v);
   tr_.node_is_sched.push_back(false);
   tr_.node_ids.emplace_back();
+  tr_.node_current.push_back(false);
   return v;
 }
 
@@ -243,6 +244,7 @@ g* engine::decide(g* self, std::uint64_t prefer) {
   pending_node_ = static_cast<std::int32_t>(choices_.size());
   tr_.node_is_sched.push_back(true);
   tr_.node_ids.emplace_back(opt_ids_);
+  tr_.node_current.push_back(current >= 0);
   if (timer_opt) tr_.node_ids.back().push_back(0);
   sched_point p;
   p.n = n;
@@ -258,6 +260,9 @@ g* engine::decide(g* self, std::uint64_t prefer) {
   if (orc_->blocked()) redundant_ = true;  // keeps running: a real execution, not counted
   if (v >= n) v = n - 1;
   choices_.emplace_back(n, v);
+  if (current >= 0 && v != static_cast<std::uint32_t>(current) && !(timer_opt && v == n - 1)) {
+    preemptions_++;
+  }
   if (timer_opt && v == n - 1) return nullptr;
   return opt_gs_[v];
 }
@@ -447,6 +452,7 @@ void engine::reset(oracle* orc) {
   timers_ = wd::timer_heap{};
   clock_ = virtual_epoch;
   nsteps_ = 0;
+  preemptions_ = 0;
   idle_fires_ = 0;
   last_runner_ = 0;
   next_ = nullptr;

@@ -102,6 +102,8 @@ class engine final : public weft::policy {
     return choices_;
   }
   std::uint64_t steps() const noexcept { return nsteps_; }
+  /// preemptions: switches away from a goroutine that could have gone on, this execution.
+  std::uint32_t preemptions() const noexcept { return preemptions_; }
   /// describe: the report body (goroutines, wait groups, last steps) of the last execution.
   std::string describe() const;
   /// trace_text: every event of the last execution, one line each.
@@ -158,6 +160,7 @@ class engine final : public weft::policy {
   weft::detail::timer_heap timers_;
   time_point clock_{};
   std::uint64_t nsteps_ = 0;
+  std::uint32_t preemptions_ = 0;
   std::uint64_t idle_fires_ = 0;  // timer jumps since a goroutine last ran (livelock guard)
   std::uint64_t last_runner_ = 0;
   g* next_ = nullptr;           // chosen inside before(): run it next

@@ -128,9 +128,123 @@ std::uint8_t flags_of(const options& o) {
                                    (o.leaks_are_bugs ? 0 : 2));
 }
 
+struct body_runner {
+  body_ref body;
+  void operator()() const { body.call(body.obj); }
+};
+
+struct shrink_note {
+  std::size_t from_choices = 0, to_choices = 0;
+  std::uint32_t from_preemptions = 0, to_preemptions = 0;
+  int runs = 0;
+};
+
+// wishes_of: the last execution's choices as goroutine ids (scheduling) and case indices
+// (select), so that a candidate keeps its meaning when earlier choices change.
+std::vector<wish> wishes_of(const engine& eng) {
+  const trace& t = eng.events();
+  std::vector<wish> w;
+  const auto& ch = eng.choices();
+  for (std::size_t i = 0; i < ch.size() && i < t.node_is_sched.size(); i++) {
+    if (t.node_is_sched[i]) {
+      w.push_back({true, t.node_ids[i][ch[i].second]});
+    } else {
+      w.push_back({false, ch[i].second});
+    }
+  }
+  return w;
+}
+
+// currents_of: for each choice of the last execution, the goroutine that was running when it
+// was made (0 when none was: it had blocked or exited, or the choice was a select's).
+std::vector<std::uint64_t> currents_of(const engine& eng) {
+  const trace& t = eng.events();
+  std::vector<std::uint64_t> c(t.node_ids.size(), 0);
+  for (std::size_t i = 0; i < c.size(); i++) {
+    if (t.node_is_sched[i] && t.node_current[i] && !t.node_ids[i].empty()) c[i] = t.node_ids[i][0];
+  }
+  return c;
+}
+
+// shrink: from a failing schedule, look for a simpler one that fails the same way: the
+// shortest prefix after which everything runs without preemptions (a binary search), then,
+// latest first, each remaining switch replaced by "keep running the current goroutine", to a
+// fixpoint. Every candidate is run and kept only if it fails with the same kind, so a program
+// where this is not monotone only makes shrinking less effective. Leaves `eng` holding the
+// simplest failing execution found.
+shrink_note shrink(body_ref body, engine& eng, const std::source_location& where) {
+  shrink_note note;
+  const failure kind = eng.kind();
+  note.from_choices = eng.choices().size();
+  note.from_preemptions = eng.preemptions();
+  std::vector<wish> best = wishes_of(eng);
+  std::uint32_t best_pre = eng.preemptions();
+  std::size_t best_len = eng.choices().size();
+  auto fails = [&](const std::vector<wish>& w) {
+    auto orc = make_guided(w);
+    orc->begin(0);
+    eng.execute(wd::make_g(body_runner{body}), where, orc.get());
+    note.runs++;
+    return eng.kind() == kind;
+  };
+  auto better = [&]() {
+    return eng.preemptions() < best_pre ||
+           (eng.preemptions() == best_pre && eng.choices().size() < best_len);
+  };
+  const int budget = 400;
+  std::size_t lo = 0, hi = best.size();
+  while (lo < hi && note.runs < budget) {
+    std::size_t mid = (lo + hi) / 2;
+    if (fails(std::vector<wish>(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(mid)))) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  if (hi < best.size() &&
+      fails(std::vector<wish>(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(hi))) &&
+      better()) {
+    best = wishes_of(eng);
+    best_pre = eng.preemptions();
+    best_len = eng.choices().size();
+  }
+  // Then, to a fixpoint, latest first: drop a choice altogether (later ones slide forward), or
+  // turn a switch into "keep running the current goroutine".
+  std::vector<std::uint64_t> cur = currents_of(eng);
+  // Fewer preemptions first (a shorter schedule with as many switches is no simpler to read).
+  for (int pass = 0; pass < 2; pass++)
+  for (bool improved = true; improved && note.runs < budget;) {
+    improved = false;
+    for (std::size_t i = best.size(); i-- > 0 && note.runs < budget && !improved;) {
+      std::vector<std::vector<wish>> cands;
+      cands.push_back(best);
+      cands.back().erase(cands.back().begin() + static_cast<std::ptrdiff_t>(i));
+      if (best[i].sched && i < cur.size() && cur[i] != 0 && cur[i] != best[i].value) {
+        cands.push_back(best);
+        cands.back()[i].value = cur[i];
+      }
+      for (auto& cand : cands) {
+        if (note.runs >= budget) break;
+        if (fails(cand) && (pass == 0 ? eng.preemptions() < best_pre : better())) {
+          best = wishes_of(eng);
+          cur = currents_of(eng);
+          best_pre = eng.preemptions();
+          best_len = eng.choices().size();
+          improved = true;
+          break;
+        }
+      }
+    }
+  }
+  fails(best);  // leave the engine on the best schedule
+  note.to_choices = eng.choices().size();
+  note.to_preemptions = eng.preemptions();
+  return note;
+}
+
 void fill_failure(result& r, const engine& eng, const options& o, std::uint64_t index,
                   std::uint32_t site_id, const std::source_location& where,
-                  const std::string& test_name, bool replayed) {
+                  const std::string& test_name, bool replayed, const shrink_note* sh = nullptr) {
   r.kind = eng.kind();
   r.message = eng.message();
   schedule_token t;
@@ -155,6 +269,11 @@ void fill_failure(result& r, const engine& eng, const options& o, std::uint64_t 
     }
     out << " in execution " << (index + 1) << ", after " << eng.steps() << " steps and "
         << t.choices.size() << " choices\n";
+    if (sh) {
+      out << "  shrunk from " << sh->from_choices << " choices (" << sh->from_preemptions
+          << " preemptions) to " << sh->to_choices << " (" << sh->to_preemptions
+          << ") in " << sh->runs << " replays\n";
+    }
   }
   out << "  explored at " << site(where) << "\n\n";
   out << eng.describe();
@@ -177,11 +296,6 @@ void check_not_nested() {
     throw std::logic_error("weft::check::explore/replay called inside weft::run or another explore");
   }
 }
-
-struct body_runner {
-  body_ref body;
-  void operator()() const { body.call(body.obj); }
-};
 
 result run_token(body_ref body, const schedule_token& t, options o,
                  const std::source_location& where, const std::string& test_name) {
@@ -286,7 +400,12 @@ result explore_impl(body_ref body, options o, std::source_location where, std::s
     }
     r.executions++;
     if (eng.kind() != failure::none) {
-      fill_failure(r, eng, o, i, site_id, where, test_name, false);
+      if (o.shrink && (o.strat == strategy::random || o.strat == strategy::pct)) {
+        shrink_note sh = shrink(body, eng, where);
+        fill_failure(r, eng, o, i, site_id, where, test_name, false, &sh);
+      } else {
+        fill_failure(r, eng, o, i, site_id, where, test_name, false);
+      }
       break;
     }
   }

@@ -42,12 +42,16 @@ struct trace {
   std::vector<bool> node_is_sched;
   /// node_ids[i]: for a scheduling choice, the goroutine id of each option (0 = timer).
   std::vector<std::vector<std::uint64_t>> node_ids;
+  /// node_current[i]: option 0 of scheduling choice i was the goroutine already running (so
+  /// picking anything else preempted it).
+  std::vector<bool> node_current;
 
   void clear() {
     events.clear();
     next.clear();
     node_is_sched.clear();
     node_ids.clear();
+    node_current.clear();
   }
 };
 

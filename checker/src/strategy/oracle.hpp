@@ -60,6 +60,17 @@ std::unique_ptr<oracle> make_dpor(int preemption_bound);
 /// make_replay: answers from a recorded list of (n, value) choices and reports divergence.
 std::unique_ptr<oracle> make_replay(std::vector<std::pair<std::uint32_t, std::uint32_t>> choices);
 
+/// wish: one entry of a candidate schedule while shrinking: at a scheduling choice, the
+/// goroutine to run (0 = fire the early timer); at a select choice, the case index.
+struct wish {
+  bool sched;
+  std::uint64_t value;
+};
+/// make_guided: at the k-th choice takes wish k when it is possible (that goroutine can run,
+/// that case exists) and option 0 otherwise (keep the current goroutine, the first case);
+/// past the end of the list always option 0. Never reports divergence.
+std::unique_ptr<oracle> make_guided(std::vector<wish> wishes);
+
 /// splitmix64: the seed mixer every randomised strategy uses.
 inline std::uint64_t splitmix64(std::uint64_t& s) noexcept {
   std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);

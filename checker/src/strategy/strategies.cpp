@@ -244,7 +244,50 @@ class replay_oracle final : public oracle {
   std::string why_;
 };
 
+// ---- guided (shrinking) ------------------------------------------------------------------------
+
+class guided_oracle final : public oracle {
+ public:
+  explicit guided_oracle(std::vector<wish> w) : wishes_(std::move(w)) {}
+  bool begin(std::uint64_t index) override {
+    pos_ = 0;
+    return index == 0;
+  }
+  std::uint32_t schedule(const sched_point& p) override {
+    std::uint32_t v = 0;
+    if (pos_ < wishes_.size() && wishes_[pos_].sched) {
+      std::uint64_t want = wishes_[pos_].value;
+      if (want == 0 && p.timer_option) {
+        v = p.n - 1;
+      } else {
+        std::uint32_t gor = p.n - (p.timer_option ? 1 : 0);
+        for (std::uint32_t i = 0; i < gor; i++) {
+          if (p.goids[i] == want) v = i;
+        }
+      }
+    }
+    pos_++;
+    return v;
+  }
+  std::uint32_t choose(std::uint32_t n) override {
+    std::uint32_t v = 0;
+    if (pos_ < wishes_.size() && !wishes_[pos_].sched && wishes_[pos_].value < n) {
+      v = static_cast<std::uint32_t>(wishes_[pos_].value);
+    }
+    pos_++;
+    return v;
+  }
+
+ private:
+  std::vector<wish> wishes_;
+  std::size_t pos_ = 0;
+};
+
 }  // namespace
+
+std::unique_ptr<oracle> make_guided(std::vector<wish> w) {
+  return std::make_unique<guided_oracle>(std::move(w));
+}
 
 std::unique_ptr<oracle> make_random(std::uint64_t seed) {
   return std::make_unique<random_oracle>(seed);

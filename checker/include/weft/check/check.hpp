@@ -69,6 +69,9 @@ struct options {
   /// leaks_are_bugs: report goroutines still blocked when the body returns.
   bool leaks_are_bugs = true;
   timer_mode timers = timer_mode::explore;
+  /// shrink: after random or PCT finds a failure, look for a simpler schedule that fails the
+  /// same way (shorter, fewer preemptions) and report that one instead.
+  bool shrink = true;
   /// stack_size: per goroutine, as weft::config::stack_size.
   std::size_t stack_size = 256 * 1024;
 };
