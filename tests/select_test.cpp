@@ -562,6 +562,12 @@ check::options dfs(std::uint64_t executions = 20000) {
   return o;
 }
 
+check::options dpor(std::uint64_t executions = 20000) {
+  check::options o = dfs(executions);
+  o.strat = check::strategy::dpor;
+  return o;
+}
+
 TEST(SelectExplored, TheChoiceAmongReadyCasesBelongsToThePolicy) {
   // One goroutine, three ready cases and a nil one: the only nondeterminism is select's single
   // choose(3), so DFS runs exactly three executions and sees every case taken.
@@ -640,37 +646,45 @@ TEST(SelectExplored, ParkedSelectReceiverOrdersTheKPlusCapthSend) {
 
 TEST(SelectExplored, NoLostWakeupAcrossTwoChannelsExhaustively) {
   // One goroutine selects over two channels twice; two senders, one per channel, race to wake
-  // it. Every interleaving must deliver both values.
-  std::uint64_t runs = 0;
-  auto r = check::explore([&runs] {
-    runs++;
-    weft::chan<int> a(0), b(0);
-    weft::wait_group wg;
-    wg.add(2);
-    weft::go([&] {
-      a.send(1);
-      wg.done();
-    });
-    weft::go([&] {
-      b.send(2);
-      wg.done();
-    });
-    int sum = 0;
-    for (int i = 0; i < 2; i++) {
-      weft::select(weft::on_recv(a, [&](int v) { sum += v; }),
-                   weft::on_recv(b, [&](int v) { sum += v; }));
+  // it. Every interleaving must deliver both values: DPOR exhausts the program, and PCT samples
+  // plain interleavings as a cross-check.
+  for (auto strat : {check::strategy::dpor, check::strategy::pct}) {
+    std::uint64_t runs = 0;
+    check::options o = dpor(strat == check::strategy::pct ? 300 : 20000);
+    o.strat = strat;
+    auto r = check::explore([&runs] {
+      runs++;
+      weft::chan<int> a(0), b(0);
+      weft::wait_group wg;
+      wg.add(2);
+      weft::go([&] {
+        a.send(1);
+        wg.done();
+      });
+      weft::go([&] {
+        b.send(2);
+        wg.done();
+      });
+      int sum = 0;
+      for (int i = 0; i < 2; i++) {
+        weft::select(weft::on_recv(a, [&](int v) { sum += v; }),
+                     weft::on_recv(b, [&](int v) { sum += v; }));
+      }
+      check::require(sum == 3, "both values received");
+      wg.wait();
+    }, o);
+    EXPECT_TRUE(r.ok()) << check::to_string(strat) << "\n" << r.report();
+    EXPECT_EQ(r.executions, runs);
+    EXPECT_GT(r.executions, 3u);
+    if (strat == check::strategy::dpor) {
+      EXPECT_LT(r.executions, 20000u) << "DPOR should exhaust this program";
     }
-    check::require(sum == 3, "both values received");
-    wg.wait();
-  }, dfs(200000));
-  EXPECT_TRUE(r.ok()) << r.report();
-  EXPECT_EQ(r.executions, runs);
-  EXPECT_GT(r.executions, 10u);
+  }
 }
 
 TEST(SelectExplored, DefaultSynchronisesNothing) {
-  auto r = check::explore([] {
-    weft::chan<int> c(1);
+  weft::chan<int> c(1);  // outside the body: the failing execution is abandoned, not unwound
+  auto r = check::explore([&c] {
     check::shared<int> x(0);
     weft::wait_group wg;
     wg.add(1);
