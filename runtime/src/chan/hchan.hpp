@@ -19,6 +19,10 @@
 //    not first. Only its own goroutine puts it in a queue; anyone holding the lock may unlink it.
 //  - A sudog whose goroutine is readied is never touched again by the waker: it lives on the
 //    woken goroutine's stack. The waker reads gp (and the list link) before ready().
+//  - pending (happens-before bookkeeping, allocated only when hb_on()): pending[i], when set,
+//    is the sudog of a goroutine that was woken through slot i and has not yet published its
+//    history on that slot; the next acquirer of slot i, or that goroutine when it wakes
+//    (whichever comes first, both under the lock), clears it.
 //
 // Locking: c.lock protects everything below it. It is a short spin lock (critical sections are
 // a few list operations and one element move). It is never held across visible(), ready(), or
