@@ -545,7 +545,9 @@ void worksteal::timer_thread_main() {
     }
     time_point n = now();
     if (t->when > n) {
-      auto d = t->when - n;
+      // At most an hour at a time: a deadline at the end of time (a saturated duration) would
+      // overflow the condition variable's own now() + d.
+      auto d = std::min<duration>(t->when - n, std::chrono::hours(1));
       tcv.wait_for(lk, std::chrono::nanoseconds(d.count()));
       continue;
     }
