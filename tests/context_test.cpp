@@ -350,7 +350,7 @@ TEST_P(Context, CancelRacesChildCreationAndOtherCancels) {
       weft::wait_group wg;
       wg.add(makers + 4);
       for (int m = 0; m < makers; m++) {
-        weft::go([&, r = root] {
+        weft::go([&, m, r = root] {
           for (int i = 0; i < per; i++) {
             auto [c, cc] = weft::with_cancel(weft::with_value(r, i, m));
             auto [g, gc] = weft::with_cancel(c);

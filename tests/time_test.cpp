@@ -195,6 +195,27 @@ TEST_P(Time, ResetReArmsAndSaysWhetherItWasPending) {
   }, cfg());
 }
 
+TEST_P(Time, HugeDurationsSaturate) {
+  // Deadlines at the end of time: armed, never due, stoppable; the timer thread waits for them
+  // without overflowing its clock arithmetic (UBSan watches).
+  weft::run([&] {
+    weft::timer t(std::chrono::hours::max());
+    weft::timer u(std::chrono::duration<double>(1e300));
+    auto [ctx, cancel] = weft::with_timeout(weft::background(), std::chrono::hours::max());
+    fence(2ms);  // the timer thread is now waiting for the huge deadlines
+    EXPECT_TRUE(empty_now(t.c()));
+    EXPECT_FALSE(static_cast<bool>(ctx.err()));
+    EXPECT_EQ(*ctx.deadline(), time_point::max());
+    EXPECT_TRUE(t.stop());
+    EXPECT_TRUE(u.stop());
+    cancel();
+    EXPECT_EQ(weft::detail::to_duration(std::chrono::hours::min()), weft::duration::min());
+    EXPECT_EQ(weft::detail::to_duration(std::chrono::duration<double>(-1e300)),
+              weft::duration::min());
+    EXPECT_EQ(weft::detail::to_duration(std::chrono::duration<double, std::milli>(1.5)), 1500us);
+  }, cfg());
+}
+
 TEST_P(Time, NilTimerPanicsLikeGo) {
   weft::run([&] {
     weft::timer t;
