@@ -265,7 +265,6 @@ bool chansend(hchan* c, void* ep, bool block, const std::source_location& where)
   // "full" is read from one word, so "open and full" was true at one instant (Go's argument).
   if (!block && c->closed.load(std::memory_order_seq_cst) == 0 && full(c)) return false;
 
-  g* gp = block ? current_or_die("weft::chan::send") : nullptr;
   c->lock.lock();
   if (c->closed.load(std::memory_order_relaxed)) {
     c->lock.unlock();
@@ -287,7 +286,7 @@ bool chansend(hchan* c, void* ep, bool block, const std::source_location& where)
     return false;
   }
   sudog w;
-  w.gp = gp;
+  w.gp = current_or_die("weft::chan::send");
   w.elem = ep;
   w.c = c;
   prepark_release(c, &w);
@@ -317,7 +316,6 @@ recv_outcome chanrecv(hchan* c, void* ep, bool block, const std::source_location
     }
   }
 
-  g* gp = block ? current_or_die("weft::chan::recv") : nullptr;
   c->lock.lock();
   if (c->closed.load(std::memory_order_relaxed)) {
     if (c->qcount.load(std::memory_order_relaxed) == 0) {
@@ -342,7 +340,7 @@ recv_outcome chanrecv(hchan* c, void* ep, bool block, const std::source_location
     return {false, false};
   }
   sudog w;
-  w.gp = gp;
+  w.gp = current_or_die("weft::chan::recv");
   w.elem = ep;
   w.c = c;
   prepark_release(c, &w);
