@@ -201,7 +201,6 @@ bool cancel_tree(ctx_node* root, std::uint8_t e) {
         c->lock.unlock();
         continue;
       }
-      hb_release(c);
       mark_locked(c, e, &drops);
       c->walk_up = cur;
       cur = c;
