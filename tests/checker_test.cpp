@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <set>
@@ -162,13 +163,13 @@ TEST(Explore, MissedDoneNamesTheWaitGroup) {
 
 TEST(Explore, PanicEscapingAGoroutineFails) {
   auto r = check::explore([] {
-    weft::wait_group wg;
-    wg.add(1);
-    weft::go([&] {
-      wg.done();
-      wg.done();  // sync: negative WaitGroup counter
+    auto wg = std::make_shared<weft::wait_group>();  // outlives the body, as in Go
+    wg->add(1);
+    weft::go([wg] {
+      wg->done();
+      wg->done();  // sync: negative WaitGroup counter
     });
-    wg.wait();
+    wg->wait();
   });
   ASSERT_EQ(r.kind, check::failure::panic) << r.report();
   EXPECT_NE(r.message.find("panic: sync: negative WaitGroup counter"), std::string::npos)
@@ -212,6 +213,37 @@ TEST(Explore, LeakedGoroutineIsReported) {
   EXPECT_TRUE(r2.ok()) << r2.report();
 }
 
+TEST(Explore, UseOfADeadGoroutinesLocalIsReported) {
+  // The classic C++ port of a Go pattern: the lock_guard unlocks after wg.done(), so the body
+  // can return (destroying mu) while the worker is still unlocking it.
+  auto r = check::explore([] {
+    weft::mutex mu;
+    weft::wait_group wg;
+    wg.add(1);
+    weft::go([&] {
+      std::lock_guard<weft::mutex> l(mu);
+      wg.done();  // bug: the unlock comes after this
+    });
+    wg.wait();
+  });
+  ASSERT_EQ(r.kind, check::failure::dangling) << r.report();
+  EXPECT_NE(r.message.find("Mutex.Unlock by goroutine 2"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("lived on goroutine 1's stack, and goroutine 1 has returned"),
+            std::string::npos)
+      << r.message;
+  auto again = check::replay([] {
+    weft::mutex mu;
+    weft::wait_group wg;
+    wg.add(1);
+    weft::go([&] {
+      std::lock_guard<weft::mutex> l(mu);
+      wg.done();
+    });
+    wg.wait();
+  }, r.token);
+  EXPECT_EQ(again.kind, check::failure::dangling);
+}
+
 TEST(Explore, LivelockHitsTheStepLimit) {
   check::options o;
   o.max_steps = 500;
@@ -230,13 +262,17 @@ void ab_ba() {
   weft::wait_group wg;
   wg.add(2);
   weft::go([&] {
-    std::lock_guard<weft::mutex> l1(a);
-    std::lock_guard<weft::mutex> l2(b);
-    wg.done();
+    {
+      std::lock_guard<weft::mutex> l1(a);
+      std::lock_guard<weft::mutex> l2(b);
+    }
+    wg.done();  // last: once it runs, the body may return and a, b, wg die with it
   });
   weft::go([&] {
-    std::lock_guard<weft::mutex> l1(b);
-    std::lock_guard<weft::mutex> l2(a);
+    {
+      std::lock_guard<weft::mutex> l1(b);
+      std::lock_guard<weft::mutex> l2(a);
+    }
     wg.done();
   });
   wg.wait();

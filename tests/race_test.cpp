@@ -66,7 +66,10 @@ const program programs[] = {
        weft::mutex a, b;
        weft::wait_group wg;
        wg.add(1);
-       weft::go([&] { std::lock_guard<weft::mutex> l(a); x.store(1); wg.done(); });
+       weft::go([&] {
+         { std::lock_guard<weft::mutex> l(a); x.store(1); }
+         wg.done();
+       });
        { std::lock_guard<weft::mutex> l(b); x.store(2); }
        wg.wait();
      }},
@@ -169,7 +172,10 @@ const program programs[] = {
        weft::wait_group wg;
        wg.add(2);
        for (int i = 0; i < 2; i++) {
-         weft::go([&] { std::lock_guard<weft::mutex> l(mu); x.store(x.load() + 1); wg.done(); });
+         weft::go([&] {
+           { std::lock_guard<weft::mutex> l(mu); x.store(x.load() + 1); }
+           wg.done();
+         });
        }
        wg.wait();
        (void)x.load();

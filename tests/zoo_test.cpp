@@ -4,6 +4,7 @@
 // 1000 executions found the bug, and the mean number of executions they needed.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include "weft/atomic.hpp"
@@ -105,13 +106,17 @@ void ab_ba() {
   weft::wait_group wg;
   wg.add(2);
   weft::go([&] {
-    std::lock_guard<weft::mutex> l1(a);
-    std::lock_guard<weft::mutex> l2(b);
-    wg.done();
+    {
+      std::lock_guard<weft::mutex> l1(a);
+      std::lock_guard<weft::mutex> l2(b);
+    }
+    wg.done();  // last: once it runs, the body may return and a, b, wg die with it
   });
   weft::go([&] {
-    std::lock_guard<weft::mutex> l1(b);
-    std::lock_guard<weft::mutex> l2(a);
+    {
+      std::lock_guard<weft::mutex> l1(b);
+      std::lock_guard<weft::mutex> l2(a);
+    }
     wg.done();
   });
   wg.wait();
@@ -159,10 +164,11 @@ void forgotten_case() {
   weft::chan<int> results(0);
   weft::chan<int> errs(0);
   weft::chan<int> quit(0);
-  weft::atomic<int> broken(0);
-  weft::go([&] { broken.store(1); });
-  weft::go([&] {
-    if (broken.load() == 1) {
+  // Shared by value, as Go's escape analysis would: the goroutines may outlive this frame.
+  auto broken = std::make_shared<weft::atomic<int>>(0);
+  weft::go([broken] { broken->store(1); });
+  weft::go([=] {
+    if (broken->load() == 1) {
       errs.send(-1);
     } else {
       results.send(42);

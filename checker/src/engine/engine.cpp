@@ -50,6 +50,7 @@ void engine::spawned(g* parent, g* child) noexcept {
   s.created = child->created_at;
   s.created_step = tr_.events.size();
   s.cause = cur_ev_;
+  dead_.erase(child->stk.lo);  // the stack lives again
   hb_.spawn(s.parent, child->id);
 }
 
@@ -179,6 +180,15 @@ void engine::stop_here(g* self, const op& o) {
   wd::fatal("explorer: a stopped goroutine was resumed");
 }
 
+std::uint64_t engine::dead_owner(const void* p) const {
+  if (!p || dead_.empty()) return 0;
+  auto c = static_cast<const char*>(p);
+  auto it = dead_.upper_bound(c);
+  if (it == dead_.begin()) return 0;
+  --it;
+  return c < it->second.first ? it->second.second : 0;
+}
+
 void engine::before(const op& o) {
   g* self = wd::current();
   if (!self) return;
@@ -203,6 +213,20 @@ void engine::before(const op& o) {
       // Resumed by the engine: our op happens now.
     }
     st(self).has_pending = false;
+  }
+  // The op happens now: its object must still exist.
+  if (std::uint64_t owner = dead_owner(o.object)) {
+    const gstate& d = gs_[owner];
+    fail(failure::dangling,
+         std::string(weft::to_string(o.kind)) + " by goroutine " + std::to_string(self->id) +
+             " at " + o.where.file_name() + ":" + std::to_string(o.where.line()) +
+             " on an object that lived on goroutine " + std::to_string(owner) +
+             "'s stack, and goroutine " + std::to_string(owner) +
+             " has returned (created at " + d.created.file_name() + ":" +
+             std::to_string(d.created.line()) + "): keep it alive until every goroutine using "
+             "it is done, e.g. call wg.done() last",
+         self->id);
+    stop_here(self, o);
   }
   ++nsteps_;
   begin_event(self->id, ek::op, o);
@@ -349,6 +373,7 @@ void engine::loop() {
       case wd::resume_result::exited:
         st(gp).exited = true;
         if (gp->is_main) main_exited_ = true;
+        dead_[gp->stk.lo] = {gp->stk.hi, gp->id};
         wd::free_g(gp);
         break;
     }
@@ -443,6 +468,7 @@ void engine::reset(oracle* orc) {
   hb_.clear();
   created_.clear();
   obj_ids_.clear();
+  dead_.clear();
   race_.reset();
   pending_node_ = -1;
   cur_ev_ = UINT32_MAX;

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -154,6 +155,11 @@ class engine final : public weft::policy {
   std::uint32_t cur_ev_ = UINT32_MAX;  // the event running now
   bool redundant_ = false;
   std::optional<race_info> race_;
+  /// dead_: stacks of goroutines that returned in this execution and were not reused yet
+  /// (low end -> high end, goroutine id): an object there belonged to a dead frame.
+  std::map<const char*, std::pair<const char*, std::uint64_t>> dead_;
+  /// dead_owner: the goroutine on whose dead stack `p` lies, or 0.
+  std::uint64_t dead_owner(const void* p) const;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> choices_;
   std::vector<std::uint64_t> opt_ids_;
   std::vector<g*> opt_gs_;

@@ -42,6 +42,7 @@ const char* to_string(failure f) noexcept {
     case failure::step_limit: return "step limit";
     case failure::nondeterminism: return "nondeterminism";
     case failure::bad_token: return "bad replay token";
+    case failure::dangling: return "use of a dead goroutine's local";
   }
   return "?";
 }

@@ -283,6 +283,13 @@ void free_g(g* gp) noexcept {
   }
 #endif
   gp->status.store(gstatus::idle, std::memory_order_release);
+#if defined(WEFT_ASAN)
+  // A dead goroutine's locals are gone: any later use of them (another goroutine still holding
+  // a reference into this stack) is a use-after-return that ASan now reports. alloc_g unpoisons.
+  if (gp->stk.lo) {
+    __asan_poison_memory_region(gp->stk.lo, static_cast<std::size_t>(gp->stk.hi - gp->stk.lo));
+  }
+#endif
   g_cache& c = tls_cache;
   if (c.n == local_cap) {
     global_put(c.items + (local_cap - batch), batch);

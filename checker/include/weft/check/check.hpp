@@ -49,6 +49,8 @@ enum class failure {
   step_limit,      // more than max_steps visible operations: a livelock, or a very long test
   nondeterminism,  // a replay whose program behaved differently from the recorded schedule
   bad_token,       // a replay token that does not parse
+  dangling,        // an operation on an object that lived on a goroutine stack that has
+                   // returned (in C++ the body's locals die with it; in Go they would not)
 };
 const char* to_string(failure) noexcept;
 
