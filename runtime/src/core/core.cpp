@@ -164,6 +164,9 @@ void g_entry(bctx::transfer_t t) noexcept {
 #if defined(WEFT_ASAN)
   __sanitizer_finish_switch_fiber(nullptr, nullptr, nullptr);
 #endif
+#if defined(WEFT_TSAN)
+  __tsan_acquire(gp);  // go -> start (released in start_g)
+#endif
   try {
     gp->invoke(gp->closure);
   } catch (...) {
@@ -261,10 +264,11 @@ void start_g(g* gp, const std::source_location& created) {
   gp->parent_id = parent ? parent->id : 0;
   gp->created_at = created;
 #if defined(WEFT_TSAN)
-  gp->tsan_fiber = __tsan_create_fiber(0);
-  char name[32];
-  std::snprintf(name, sizeof name, "goroutine %llu", static_cast<unsigned long long>(gp->id));
-  __tsan_set_fiber_name(gp->tsan_fiber, name);
+  // go happens before the child starts (acquired in g_entry). The child's TSan fiber is made
+  // when it first runs (resume), not here: GCC 12's TSan keeps a thread record and trace mapping
+  // per live fiber and dies ("can not mmap thread trace") when tens of thousands exist at once,
+  // which a burst of spawns that have not run yet would otherwise reach.
+  __tsan_release(gp);
 #endif
   cas_status(gp, gstatus::idle, gstatus::runnable);
   p->spawned(parent, gp);
@@ -307,6 +311,12 @@ resume_result resume(g* gp) noexcept {
 #endif
 #if defined(WEFT_TSAN)
   if (!tls_sched.tsan_fiber) tls_sched.tsan_fiber = __tsan_get_current_fiber();
+  if (!gp->tsan_fiber) {  // first run (see start_g)
+    gp->tsan_fiber = __tsan_create_fiber(0);
+    char name[32];
+    std::snprintf(name, sizeof name, "goroutine %llu", static_cast<unsigned long long>(gp->id));
+    __tsan_set_fiber_name(gp->tsan_fiber, name);
+  }
   __tsan_switch_to_fiber(gp->tsan_fiber, 0);
 #endif
   bctx::transfer_t t = bctx::jump_fcontext(gp->ctx, gp);

@@ -48,7 +48,14 @@ stack stack_alloc(std::size_t size) noexcept {
   const std::size_t pg = page_size();
   std::call_once(budget_once, [] {
     long reserve = 8192;  // mappings left for the rest of the program (heap, libraries, ...)
-    guard_budget = (read_max_map_count() - reserve) / 2;
+    long per_stack = 2;   // the stack and its guard page
+#if defined(WEFT_TSAN)
+    // ThreadSanitizer splits its shadow mapping around each mapping the program makes, so a
+    // guarded stack costs four, and TSan's per-fiber state needs room of its own.
+    reserve = 16384;
+    per_stack = 4;
+#endif
+    guard_budget = (read_max_map_count() - reserve) / per_stack;
     if (guard_budget < 0) guard_budget = 0;
   });
   stack s;
