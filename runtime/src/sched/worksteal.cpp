@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -77,6 +78,8 @@ struct alignas(64) proc {
   std::uint32_t tick = 0;
   int next_streak = 0;  // consecutive goroutines taken from runnext
   bool spinning = false;
+  // Set while the owner runs a goroutine; read (racily, as a hint) by thieves.
+  std::atomic<bool> running{false};
   // Futex word: 1 = woken (by wakep or stop), 0 = sleeping/awake.
   std::atomic<std::uint32_t> wake{0};
   std::thread thread;
@@ -243,6 +246,14 @@ std::uint32_t worksteal::runqgrab(proc* victim, proc* into, std::uint32_t at,
     if (n == 0) {
       if (steal_next) {
         g* next = victim->runnext.load(std::memory_order_acquire);
+        if (next && victim->running.load(std::memory_order_relaxed)) {
+          // The victim is running a goroutine that just readied `next` (a channel handoff):
+          // give it ~3 us to switch to it on its own core before taking it away (Go does the
+          // same in runqgrab), then look again.
+          auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(3);
+          while (std::chrono::steady_clock::now() < until) cpu_relax();
+          next = victim->runnext.load(std::memory_order_acquire);
+        }
         if (next && victim->runnext.compare_exchange_strong(next, nullptr,
                                                             std::memory_order_acq_rel)) {
           into->ring[at % ring_size].store(next, std::memory_order_relaxed);
@@ -453,7 +464,10 @@ void worksteal::schedule_loop(proc* pp) {
     if (!gp) return;
     if (pp->spinning) reset_spinning(pp);
     pp->tick++;
-    switch (resume(gp)) {
+    pp->running.store(true, std::memory_order_relaxed);
+    resume_result rr = resume(gp);
+    pp->running.store(false, std::memory_order_relaxed);
+    switch (rr) {
       case resume_result::yielded:
         runqput(pp, gp, false);
         break;

@@ -4,11 +4,15 @@
 // bit waiters (someone is parked in wait()).
 // Invariants:
 //  - head_ is read or written only by the holder of qlock.
-//  - waiters set implies counter > 0 whenever qlock is clear: the add() that brings the counter
-//    to zero takes qlock, detaches the list and clears the word in one store, then readies the
-//    waiters from its own copy. That store is its last touch of the group, so a waiter may
-//    destroy the group as soon as wait() returns.
-//  - add() that reaches zero with no waiters touches nothing after its CAS.
+//  - add() is one fetch_add on the counter. The add() that brings the counter to zero while
+//    `waiters` is set takes qlock (clearing `waiters` in the same CAS), detaches the list, drops
+//    qlock, then readies the waiters from its own copy: dropping qlock is its last touch of the
+//    group, so a waiter may destroy the group as soon as wait() returns.
+//  - add() that leaves the counter non-zero, or reaches zero with no waiters, touches nothing
+//    after its fetch_add.
+//  - A waiter enqueues only after seeing a non-zero counter under its qlock CAS; if the counter
+//    is zero when it wakes, fine; if it is non-zero again the group was reused too early, which
+//    panics as in Go.
 #include "core/spin.hpp"
 #include "weft/detail/waiter.hpp"
 #include "weft/sync.hpp"
@@ -30,36 +34,39 @@ inline std::int64_t counter_of(std::uint64_t s) { return static_cast<std::int64_
 void wait_group::add(int delta, std::source_location where) {
   detail::visible(op_kind::wg_add, this, where, delta);
   if (delta < 0) detail::hb_release(this);  // done -> wait returns
+  // One atomic add, as Go's Add: the counter lives in the high half, so the low bits (qlock,
+  // waiters) are untouched by it.
+  const std::uint64_t step = static_cast<std::uint64_t>(static_cast<std::int64_t>(delta)) << 32;
+  const std::uint64_t prev = state_.fetch_add(step, std::memory_order_acq_rel);
+  const std::int64_t c = counter_of(prev) + delta;
+  if (c < 0 || c > INT32_MAX) {
+    state_.fetch_sub(step, std::memory_order_relaxed);  // leave the group as it was
+    detail::panic(c < 0 ? "sync: negative WaitGroup counter" : "sync: WaitGroup counter overflows");
+  }
+  if (c != 0 || !(prev & waiters)) return;  // nothing to wake: *this is not touched again
+  // The counter reached zero with goroutines parked in wait(): they keep *this alive until we
+  // ready them. Take the list under qlock and clear `waiters` in the same step.
   detail::backoff bo;
   for (;;) {
     std::uint64_t s = state_.load(std::memory_order_relaxed);
     if (s & qlock) {
-      bo.pause();
+      bo.pause();  // a waiter is between enqueueing and its park commit
       continue;
     }
-    std::int64_t c = counter_of(s) + delta;
-    if (c < 0) detail::panic("sync: negative WaitGroup counter");
-    if (c > INT32_MAX) detail::panic("sync: WaitGroup counter overflows");
-    if (c == 0 && (s & waiters)) {
-      if (!state_.compare_exchange_weak(s, qlock, std::memory_order_acq_rel,
-                                        std::memory_order_relaxed)) {
-        continue;
-      }
-      detail::waiter* w = head_;
-      head_ = nullptr;
-      state_.store(0, std::memory_order_release);  // last touch of *this
-      while (w) {
-        detail::waiter* next = w->next;  // read before ready: w lives on the waiter's stack
-        detail::ready(w->gp);
-        w = next;
-      }
-      return;
+    if (!(s & waiters)) return;
+    if (!state_.compare_exchange_weak(s, (s & ~waiters) | qlock, std::memory_order_acq_rel,
+                                      std::memory_order_relaxed)) {
+      continue;
     }
-    std::uint64_t ns = (static_cast<std::uint64_t>(c) << 32) | (s & 0xffffffffu);
-    if (state_.compare_exchange_weak(s, ns, std::memory_order_acq_rel,
-                                     std::memory_order_relaxed)) {
-      return;
+    detail::waiter* w = head_;
+    head_ = nullptr;
+    state_.fetch_and(~qlock, std::memory_order_release);  // last touch of *this
+    while (w) {
+      detail::waiter* next = w->next;  // read before ready: w lives on the waiter's stack
+      detail::ready(w->gp);
+      w = next;
     }
+    return;
   }
 }
 
@@ -86,6 +93,9 @@ void wait_group::wait(std::source_location where) {
     w.next = head_;
     head_ = &w;
     detail::park(detail::wait_reason::wait_group_wait, this, where, release_qlock, &state_);
+    if (counter_of(state_.load(std::memory_order_acquire)) != 0) {
+      detail::panic("sync: WaitGroup is reused before previous Wait has returned");
+    }
     detail::hb_acquire(this);
     return;  // woken only by the add() that brought the counter to zero
   }
