@@ -40,6 +40,7 @@ void __tsan_release(void* addr);
 #if defined(WEFT_ASAN)
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
+#include <sanitizer/lsan_interface.h>
 #endif
 
 namespace bctx = boost::context::detail;
@@ -87,28 +88,43 @@ struct g_cache {
   ~g_cache();
 };
 
+// Two global lists: warm gs (stack pages still resident, reused first, most recent first) and
+// cold ones (pages given back with madvise past keep_stacks, reused only when no warm one is
+// left), so a burst's excess stacks are released without making the next spawns fault.
 std::mutex free_mu;
-g* free_head = nullptr;
-std::size_t free_count = 0;
+g* warm_head = nullptr;
+std::size_t warm_count = 0;
+g* cold_head = nullptr;
 
 void global_put(g** gs, int n) {
   std::lock_guard<std::mutex> lk(free_mu);
   for (int i = 0; i < n; i++) {
-    if (free_count >= keep_stacks) stack_release(gs[i]->stk);
-    gs[i]->link = free_head;
-    free_head = gs[i];
-    free_count++;
+    if (warm_count >= keep_stacks) {
+      stack_release(gs[i]->stk);
+      gs[i]->link = cold_head;
+      cold_head = gs[i];
+    } else {
+      gs[i]->link = warm_head;
+      warm_head = gs[i];
+      warm_count++;
+    }
   }
 }
 
 int global_get(g** out, int want) {
   std::lock_guard<std::mutex> lk(free_mu);
   int n = 0;
-  while (n < want && free_head) {
-    out[n++] = free_head;
-    free_head = free_head->link;
-    free_count--;
+  while (n < want && warm_head) {
+    out[n++] = warm_head;
+    warm_head = warm_head->link;
+    warm_count--;
   }
+  while (n < want && cold_head) {
+    out[n++] = cold_head;
+    cold_head = cold_head->link;
+  }
+  // Handed out in reverse so the caller's LIFO cache pops the warmest first.
+  for (int i = 0, j = n - 1; i < j; i++, j--) std::swap(out[i], out[j]);
   return n;
 }
 
@@ -225,7 +241,6 @@ g* alloc_g(std::size_t closure_size, std::size_t closure_align) {
 #if defined(WEFT_ASAN)
   // An abandoned goroutine never unwound: clear whatever poisoning its frames left behind.
   __asan_unpoison_memory_region(gp->stk.lo, static_cast<std::size_t>(gp->stk.hi - gp->stk.lo));
-  if (!gp->stk.guarded) *reinterpret_cast<std::uint64_t*>(gp->stk.lo) = stack_canary;
 #endif
   // Closure at the top of the stack; the initial frame right below it.
   std::size_t align = closure_align < 16 ? 16 : closure_align;
@@ -325,7 +340,6 @@ resume_result resume(g* gp) noexcept {
 #endif
   gp->ctx = t.fctx;
   set_current(nullptr);
-  if (!stack_intact(gp->stk)) report_stack_overflow(gp, nullptr);
   switch (gp->why) {
     case switch_reason::yield:
       cas_status(gp, gstatus::running, gstatus::runnable);
@@ -338,6 +352,9 @@ resume_result resume(g* gp) noexcept {
       }
       return resume_result::parked;
     case switch_reason::exit:
+      // A guarded stack faults on overflow; a canary-only one is checked when it is done with
+      // (checking at every switch costs a cache miss on a cold page each time).
+      if (!stack_intact(gp->stk)) report_stack_overflow(gp, nullptr);
       cas_status(gp, gstatus::running, gstatus::dead);
       return resume_result::exited;
     case switch_reason::none:
@@ -467,7 +484,21 @@ void abandon_all() noexcept {
   for_each_g(
       [](g* gp, void*) {
         gstatus s = gp->status.load(std::memory_order_acquire);
-        if (s == gstatus::runnable || s == gstatus::waiting || s == gstatus::dead) free_g(gp);
+        if (s == gstatus::runnable || s == gstatus::waiting) {
+#if defined(WEFT_ASAN)
+          // The abandoned frames still own heap objects that nothing will free: keep the stack
+          // (never reused) and let LeakSanitizer scan it, so they count as reachable, not
+          // leaked. The g gets a fresh stack when it is next allocated.
+          if (gp->stk.lo) {
+            __lsan_register_root_region(gp->stk.lo,
+                                        static_cast<std::size_t>(gp->stk.hi - gp->stk.lo));
+            gp->stk = stack{};
+          }
+#endif
+          free_g(gp);
+        } else if (s == gstatus::dead) {
+          free_g(gp);
+        }
       },
       nullptr);
 }
