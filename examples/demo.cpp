@@ -12,8 +12,10 @@
 // Usage: demo [N] [procs]     N defaults to 100000000; procs 0 (the default) = all hardware
 // threads.
 //
-// Part 2 (the explorer finding a real concurrency bug and replaying it from its token) has its
-// marked place at the end of main().
+// Part 2 runs a miniature of the same pipeline, with a bug ported from a real Go program, under
+// weft::check::explore: the explorer finds the interleaving where it fails, prints the report
+// (every goroutine, the last steps, the replay token) and replays the token to show the same
+// failure step for step.
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -23,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "weft/check/check.hpp"
 #include "weft/weft.hpp"
 
 namespace {
@@ -88,6 +91,37 @@ std::uint64_t known_pi(std::uint64_t n) {
     case 1000000000: return 50847534;
     default: return 0;
   }
+}
+
+// The pipeline in miniature, with a bug as ported from a real Go program: a sieve signals the
+// wait_group before its last send ("it is only one more value"), so the closer can close the
+// results channel first and that send panics. Channel handles are shared by value; the
+// wait_group outlives every goroutine that touches it (the closer's wait returns before the
+// close that lets this function return).
+void buggy_pipeline() {
+  weft::chan<int> work(4), results(4);
+  weft::wait_group sieving;
+  weft::go([work] {
+    for (int i = 0; i < 4; i++) work.send(i);
+    work.close();
+  });
+  sieving.add(2);
+  for (int s = 0; s < 2; s++) {
+    weft::go([work, results, &sieving] {
+      int last = -1;
+      for (int seg : work) {
+        if (last >= 0) results.send(last);
+        last = seg;
+      }
+      sieving.done();  // bug: signalled before the last send
+      if (last >= 0) results.send(last);
+    });
+  }
+  weft::go([&sieving, results] {
+    sieving.wait();
+    results.close();
+  });
+  for (int r : results) (void)r;
 }
 
 }  // namespace
@@ -187,9 +221,24 @@ int main(int argc, char** argv) {
   }
 
   // ---- Part 2: the explorer finds a real bug and replays it ------------------------------------
-  // PLACEHOLDER (weft::check is being built in checker/): run a small program with a genuine
-  // concurrency bug under weft::check::explore, print the failure report it finds, then replay
-  // the failing schedule from its token and show that it fails the same way.
-
+  std::printf("\nweft demo, part 2: the explorer on a miniature of the same pipeline, with a bug\n"
+              "  (a sieve calls done() before its last send, so the closer may close the results\n"
+              "  channel while that send is still to come)\n\n");
+  weft::check::options o;
+  o.strat = weft::check::strategy::pct;
+  o.executions = 1000;
+  auto found = weft::check::explore(buggy_pipeline, o);
+  if (found.ok()) {
+    std::printf("  the explorer found nothing in %llu executions (unexpected)\n",
+                static_cast<unsigned long long>(found.executions));
+    return 1;
+  }
+  std::printf("%s\n", found.report().c_str());
+  auto again = weft::check::replay(buggy_pipeline, found.token);
+  std::printf("replaying the token: %s (%s)\n", again.message.c_str(),
+              again.kind == found.kind && again.trace == found.trace
+                  ? "the same failure, step for step"
+                  : "DIFFERENT");
+  if (again.kind != found.kind || again.trace != found.trace) return 1;
   return 0;
 }

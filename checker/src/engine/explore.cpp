@@ -258,7 +258,12 @@ void fill_failure(result& r, const engine& eng, const options& o, std::uint64_t 
   t.choices = eng.choices();
   r.token = encode_token(t);
   std::ostringstream out;
-  out << "weft: " << to_string(r.kind) << ": " << r.message << "\n";
+  // "weft: deadlock: all goroutines are asleep...", but "weft: panic: send on closed channel".
+  if (r.message.rfind(std::string(to_string(r.kind)) + ":", 0) == 0) {
+    out << "weft: " << r.message << "\n";
+  } else {
+    out << "weft: " << to_string(r.kind) << ": " << r.message << "\n";
+  }
   if (replayed) {
     out << "  replayed from a token (" << t.choices.size() << " recorded choices)\n";
   } else {
