@@ -89,26 +89,23 @@ struct g_cache {
 };
 
 // Two global lists: warm gs (stack pages still resident, reused first, most recent first) and
-// cold ones (pages given back with madvise past keep_stacks, reused only when no warm one is
-// left), so a burst's excess stacks are released without making the next spawns fault.
+// cold ones (pages given back with madvise, reused only when no warm one is left). Freeing
+// never releases memory itself: that is trim_stack_cache's job, run by idle workers and at the
+// end of a run, so a burst of goroutines does not pay for madvise and refaults on its hot path.
 std::mutex free_mu;
 g* warm_head = nullptr;
 std::size_t warm_count = 0;
 g* cold_head = nullptr;
+std::atomic<bool> warm_excess{false};  // warm_count > keep_stacks (a hint, read without the lock)
 
 void global_put(g** gs, int n) {
   std::lock_guard<std::mutex> lk(free_mu);
   for (int i = 0; i < n; i++) {
-    if (warm_count >= keep_stacks) {
-      stack_release(gs[i]->stk);
-      gs[i]->link = cold_head;
-      cold_head = gs[i];
-    } else {
-      gs[i]->link = warm_head;
-      warm_head = gs[i];
-      warm_count++;
-    }
+    gs[i]->link = warm_head;
+    warm_head = gs[i];
+    warm_count++;
   }
+  if (warm_count > keep_stacks) warm_excess.store(true, std::memory_order_relaxed);
 }
 
 int global_get(g** out, int want) {
@@ -127,6 +124,39 @@ int global_get(g** out, int want) {
   for (int i = 0, j = n - 1; i < j; i++, j--) std::swap(out[i], out[j]);
   return n;
 }
+
+}  // namespace
+
+bool stack_cache_has_excess() noexcept { return warm_excess.load(std::memory_order_relaxed); }
+
+std::size_t trim_stack_cache() noexcept {
+  // Detach everything past the keep_stacks most recently freed, release those pages outside
+  // the lock, then file them as cold.
+  g* chain = nullptr;
+  std::size_t n = 0;
+  {
+    std::lock_guard<std::mutex> lk(free_mu);
+    if (warm_count <= keep_stacks) return 0;
+    g* last_kept = warm_head;
+    for (std::size_t i = 1; i < keep_stacks; i++) last_kept = last_kept->link;
+    chain = last_kept->link;
+    last_kept->link = nullptr;
+    n = warm_count - keep_stacks;
+    warm_count = keep_stacks;
+    warm_excess.store(false, std::memory_order_relaxed);
+  }
+  g* tail = chain;
+  for (g* x = chain; x; x = x->link) {
+    stack_release(x->stk);
+    tail = x;
+  }
+  std::lock_guard<std::mutex> lk(free_mu);
+  tail->link = cold_head;
+  cold_head = chain;
+  return n;
+}
+
+namespace {
 
 g_cache::~g_cache() {
   if (n) global_put(items, n);

@@ -47,6 +47,7 @@ int run_main(g* gp, const config& cfg, const std::source_location& where) {
   start_g(gp, where);
   int rc = pol->run(gp);
   abandon_all();
+  trim_stack_cache();
   active_policy = nullptr;
   controlled = false;
   tracks_hb = false;

@@ -32,6 +32,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <ctime>
 #include <chrono>
 #include <atomic>
 #include <condition_variable>
@@ -59,6 +61,15 @@ constexpr std::uint32_t ring_size = 256;
 void futex_wait(std::atomic<std::uint32_t>* w, std::uint32_t val) {
   syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(w), FUTEX_WAIT_PRIVATE, val, nullptr,
           nullptr, 0);
+}
+// futex_wait_for: false when the timeout expired (the word may still be `val`).
+bool futex_wait_for(std::atomic<std::uint32_t>* w, std::uint32_t val, std::chrono::nanoseconds d) {
+  struct timespec ts;
+  ts.tv_sec = static_cast<time_t>(d.count() / 1000000000);
+  ts.tv_nsec = static_cast<long>(d.count() % 1000000000);
+  long r = syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(w), FUTEX_WAIT_PRIVATE, val, &ts,
+                   nullptr, 0);
+  return !(r == -1 && errno == ETIMEDOUT);
 }
 void futex_wake(std::atomic<std::uint32_t>* w) {
   syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(w), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr,
@@ -450,7 +461,15 @@ g* worksteal::find_runnable(proc* pp, bool& from_next) {
       }
       // Someone already woke us (and counted us spinning): consume that wakeup below.
     }
-    while (pp->wake.load(std::memory_order_acquire) == 0) futex_wait(&pp->wake, 0);
+    while (pp->wake.load(std::memory_order_acquire) == 0) {
+      if (stack_cache_has_excess()) {
+        // Idle for a while after a burst: give its stacks' pages back (Go's scavenger does
+        // this in the background too). A short idle spell keeps them for the next burst.
+        if (!futex_wait_for(&pp->wake, 0, std::chrono::milliseconds(200))) trim_stack_cache();
+      } else {
+        futex_wait(&pp->wake, 0);
+      }
+    }
     pp->wake.store(0, std::memory_order_relaxed);
     if (stopping.load(std::memory_order_acquire)) return nullptr;
     pp->spinning = true;  // wakep counted us in nspinning

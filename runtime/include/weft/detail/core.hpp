@@ -106,6 +106,13 @@ resume_result resume(g* gp) noexcept;
 /// free_g: return an exited or abandoned g (and its stack) to the allocator.
 void free_g(g* gp) noexcept;
 
+/// trim_stack_cache: give back the pages of free goroutine stacks beyond the cache's keep limit
+/// (the least recently used). Slow (one madvise each): for idle workers and the end of a run.
+/// Returns how many stacks were released.
+std::size_t trim_stack_cache() noexcept;
+/// stack_cache_has_excess: whether trim_stack_cache would release anything (cheap hint).
+bool stack_cache_has_excess() noexcept;
+
 /// scheduler_thread_init/fini: once per OS thread that runs a policy loop (installs the
 /// alternate signal stack that reports stack overflows, and sanitizer fiber state).
 void scheduler_thread_init() noexcept;
