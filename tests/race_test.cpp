@@ -85,11 +85,13 @@ const program programs[] = {
     {"write after done", true,
      [] {
        shared<int> x(0);
-       weft::wait_group wg;
+       weft::wait_group wg, alive;
        wg.add(1);
-       weft::go([&] { wg.done(); x.store(1); });
+       alive.add(1);  // keeps the body (and x) alive until the worker is done with them
+       weft::go([&] { wg.done(); x.store(1); alive.done(); });
        wg.wait();
        (void)x.load();
+       alive.wait();
      }},
     {"writes under read locks", true,
      [] {
