@@ -1,8 +1,8 @@
 // bench/million.cpp — weft_million: the cost of one million live goroutines.
 //
 // Spawns N goroutines (default 1,000,000; first argument overrides) that each block on the
-// wait_group `start`; once all are spawned, main releases them and waits until each has called
-// done.done(). Prints, one "key: value" per line (scripts/bench-compare.sh parses them): the
+// wait_group `start`; once every one of them is running (so all N are live at once, each with
+// its stack), main releases them and waits until each has called done.done(). Prints, one "key: value" per line (scripts/bench-compare.sh parses them): the
 // worker count, the spawn time, the total time, the peak RSS before spawning and at the end
 // (getrusage ru_maxrss), the page tables at the end (VmPTE: not part of RSS, but memory all the
 // same), and the peak RSS per goroutine. Its Go twin is bench/go/million.
@@ -65,15 +65,18 @@ int main(int argc, char** argv) {
       [&] {
         base_mb = peak_rss_mb();
         auto t0 = std::chrono::steady_clock::now();
-        weft::wait_group start, done;
+        weft::wait_group running, start, done;
+        running.add(static_cast<int>(n));
         start.add(1);
         done.add(static_cast<int>(n));
         for (long i = 0; i < n; i++) {
-          weft::go([&start, &done] {
+          weft::go([&running, &start, &done] {
+            running.done();  // this goroutine is live (it has a stack) and about to block
             start.wait();
             done.done();
           });
         }
+        running.wait();  // all n are live at once before any is released
         spawn_ms = ms_since(t0);
         start.done();
         done.wait();

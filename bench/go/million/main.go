@@ -1,5 +1,5 @@
 // Command million is the Go twin of bench/million.cpp: N goroutines (default 1,000,000) each
-// block on the WaitGroup start; once all are spawned main releases them and waits for each to
+// block on the WaitGroup start; once all are running main releases them and waits for each to
 // call done.Done(). Prints the same "key: value" lines (times, peak RSS via getrusage, page
 // tables from /proc/self/status).
 package main
@@ -49,15 +49,18 @@ func main() {
 	}
 	base := peakRSSMB()
 	t0 := time.Now()
-	var start, done sync.WaitGroup
+	var running, start, done sync.WaitGroup
+	running.Add(n)
 	start.Add(1)
 	done.Add(n)
 	for i := 0; i < n; i++ {
 		go func() {
+			running.Done() // this goroutine is live and about to block
 			start.Wait()
 			done.Done()
 		}()
 	}
+	running.Wait() // all n are live at once before any is released
 	spawn := time.Since(t0)
 	start.Done()
 	done.Wait()

@@ -50,7 +50,6 @@ void engine::spawned(g* parent, g* child) noexcept {
   s.created = child->created_at;
   s.created_step = tr_.events.size();
   s.cause = cur_ev_;
-  dead_.erase(child->stk.lo);  // the stack lives again
   hb_.spawn(s.parent, child->id);
 }
 
@@ -214,7 +213,9 @@ void engine::before(const op& o) {
     }
     st(self).has_pending = false;
   }
-  // The op happens now: its object must still exist.
+  // The op happens now: its object must still exist. (The running goroutine's own stack is
+  // alive, even if a goroutine that returned earlier in this execution used it before.)
+  if (!dead_.empty()) dead_.erase(self->stk.lo);
   if (std::uint64_t owner = dead_owner(o.object)) {
     const gstate& d = gs_[owner];
     fail(failure::dangling,
@@ -437,10 +438,7 @@ void engine::cleanup() {
   // resuming it would run user code past the end of the execution, and unwinding it would
   // leave primitives pointing into a dead stack.
   for (g* gp : runnable_) {
-    if (gp->id < gs_.size() && !gs_[gp->id].started) {
-      gp->destroy(gp->closure);
-      wd::free_g(gp);
-    }
+    if (gp->id < gs_.size() && !gs_[gp->id].started) wd::discard_g(gp);
   }
   runnable_.clear();
   // Timers still pending go back to their owners before the abandoned stacks are recycled

@@ -16,11 +16,14 @@
 #include <boost/context/detail/fcontext.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <new>
+#include <vector>
 
 #include "fiber/stack.hpp"
 #include "weft/detail/core.hpp"
@@ -78,9 +81,12 @@ std::atomic<std::uint64_t> goid_gen{1};
 std::atomic<std::uint64_t> goid_next{1};
 
 // ---- free lists ----
+// g records and stacks are pooled apart: a g gets a stack only when it first runs and gives it
+// back when it exits, so a burst of spawned-but-not-started goroutines holds no stacks, and a
+// new goroutine reuses the stack a finished one just left (still in cache).
 constexpr int local_cap = 256;
 constexpr int batch = 128;
-constexpr std::size_t keep_stacks = 16384;  // free gs past this give their pages back
+constexpr std::size_t keep_stacks = 16384;  // free stacks past this give their pages back
 
 struct g_cache {
   g* items[local_cap];
@@ -88,41 +94,91 @@ struct g_cache {
   ~g_cache();
 };
 
-// Two global lists: warm gs (stack pages still resident, reused first, most recent first) and
-// cold ones (pages given back with madvise, reused only when no warm one is left). Freeing
-// never releases memory itself: that is trim_stack_cache's job, run by idle workers and at the
-// end of a run, so a burst of goroutines does not pay for madvise and refaults on its hot path.
-std::mutex free_mu;
-g* warm_head = nullptr;
-std::size_t warm_count = 0;
-g* cold_head = nullptr;
-std::atomic<bool> warm_excess{false};  // warm_count > keep_stacks (a hint, read without the lock)
+std::mutex free_mu;  // protects free_head
+g* free_head = nullptr;
 
 void global_put(g** gs, int n) {
   std::lock_guard<std::mutex> lk(free_mu);
   for (int i = 0; i < n; i++) {
-    gs[i]->link = warm_head;
-    warm_head = gs[i];
-    warm_count++;
+    gs[i]->link = free_head;
+    free_head = gs[i];
   }
-  if (warm_count > keep_stacks) warm_excess.store(true, std::memory_order_relaxed);
 }
 
 int global_get(g** out, int want) {
   std::lock_guard<std::mutex> lk(free_mu);
   int n = 0;
-  while (n < want && warm_head) {
-    out[n++] = warm_head;
-    warm_head = warm_head->link;
-    warm_count--;
+  while (n < want && free_head) {
+    out[n++] = free_head;
+    free_head = free_head->link;
   }
-  while (n < want && cold_head) {
-    out[n++] = cold_head;
-    cold_head = cold_head->link;
-  }
-  // Handed out in reverse so the caller's LIFO cache pops the warmest first.
-  for (int i = 0, j = n - 1; i < j; i++, j--) std::swap(out[i], out[j]);
   return n;
+}
+
+// Stacks: a per-thread LIFO cache over two global lists, warm (pages resident; the back is the
+// most recently freed) and cold (pages given back with madvise, used only when no warm one is
+// left). Freeing never releases memory itself: trim_stack_cache does, from idle workers and at
+// the end of a run, so a burst does not pay for madvise and refaults on its hot path.
+constexpr int stack_local_cap = 64;
+constexpr int stack_batch = 32;
+
+struct stack_cache {
+  stack items[stack_local_cap];
+  int n = 0;
+  ~stack_cache();
+};
+
+std::mutex stack_mu;  // protects warm_stacks, cold_stacks
+std::vector<stack> warm_stacks;
+std::vector<stack> cold_stacks;
+std::atomic<bool> warm_excess{false};  // warm_stacks.size() > keep_stacks (a hint)
+
+void stacks_put_global(const stack* s, int n) {
+  std::lock_guard<std::mutex> lk(stack_mu);
+  warm_stacks.insert(warm_stacks.end(), s, s + n);
+  if (warm_stacks.size() > keep_stacks) warm_excess.store(true, std::memory_order_relaxed);
+}
+
+int stacks_get_global(stack* out, int want) {
+  std::lock_guard<std::mutex> lk(stack_mu);
+  int n = 0;
+  // Oldest first into the caller's LIFO cache, so it pops the warmest first.
+  while (n < want && !cold_stacks.empty()) {
+    out[n++] = cold_stacks.back();
+    cold_stacks.pop_back();
+  }
+  std::size_t take = std::min<std::size_t>(static_cast<std::size_t>(want - n), warm_stacks.size());
+  for (std::size_t i = warm_stacks.size() - take; i < warm_stacks.size(); i++) out[n++] = warm_stacks[i];
+  warm_stacks.resize(warm_stacks.size() - take);
+  return n;
+}
+
+stack_cache::~stack_cache() {
+  if (n) stacks_put_global(items, n);
+  n = 0;
+}
+
+thread_local stack_cache tls_stacks;
+
+// get_stack: a stack of the current size, from the cache if possible.
+stack get_stack() {
+  stack_cache& c = tls_stacks;
+  for (;;) {
+    if (c.n == 0) c.n = stacks_get_global(c.items, stack_batch);
+    if (c.n == 0) return stack_alloc(g_stack_size);
+    stack s = c.items[--c.n];
+    if (static_cast<std::size_t>(s.hi - s.lo) == g_stack_size) return s;
+    stack_free(s);  // made for another run's stack size
+  }
+}
+
+void put_stack(const stack& s) {
+  stack_cache& c = tls_stacks;
+  if (c.n == stack_local_cap) {
+    stacks_put_global(c.items + (stack_local_cap - stack_batch), stack_batch);
+    c.n -= stack_batch;
+  }
+  c.items[c.n++] = s;
 }
 
 }  // namespace
@@ -130,30 +186,21 @@ int global_get(g** out, int want) {
 bool stack_cache_has_excess() noexcept { return warm_excess.load(std::memory_order_relaxed); }
 
 std::size_t trim_stack_cache() noexcept {
-  // Detach everything past the keep_stacks most recently freed, release those pages outside
-  // the lock, then file them as cold.
-  g* chain = nullptr;
-  std::size_t n = 0;
+  // Take the least recently freed stacks past keep_stacks, release their pages outside the
+  // lock, then file them as cold.
+  std::vector<stack> excess;
   {
-    std::lock_guard<std::mutex> lk(free_mu);
-    if (warm_count <= keep_stacks) return 0;
-    g* last_kept = warm_head;
-    for (std::size_t i = 1; i < keep_stacks; i++) last_kept = last_kept->link;
-    chain = last_kept->link;
-    last_kept->link = nullptr;
-    n = warm_count - keep_stacks;
-    warm_count = keep_stacks;
+    std::lock_guard<std::mutex> lk(stack_mu);
+    if (warm_stacks.size() <= keep_stacks) return 0;
+    std::size_t n = warm_stacks.size() - keep_stacks;
+    excess.assign(warm_stacks.begin(), warm_stacks.begin() + static_cast<std::ptrdiff_t>(n));
+    warm_stacks.erase(warm_stacks.begin(), warm_stacks.begin() + static_cast<std::ptrdiff_t>(n));
     warm_excess.store(false, std::memory_order_relaxed);
   }
-  g* tail = chain;
-  for (g* x = chain; x; x = x->link) {
-    stack_release(x->stk);
-    tail = x;
-  }
-  std::lock_guard<std::mutex> lk(free_mu);
-  tail->link = cold_head;
-  cold_head = chain;
-  return n;
+  for (stack& st : excess) stack_release(st);
+  std::lock_guard<std::mutex> lk(stack_mu);
+  cold_stacks.insert(cold_stacks.end(), excess.begin(), excess.end());
+  return excess.size();
 }
 
 namespace {
@@ -186,6 +233,15 @@ inline void cas_status(g* gp, gstatus from, gstatus to) noexcept {
 
 void g_entry(bctx::transfer_t t) noexcept;
 
+// release_closure: destroy the goroutine's callable and free it if it was on the heap.
+void release_closure(g* gp) noexcept {
+  gp->destroy(gp->closure);
+  if (gp->closure != static_cast<void*>(gp->closure_buf)) {
+    ::operator delete(gp->closure, std::align_val_t(gp->closure_align));
+  }
+  gp->closure = nullptr;
+}
+
 // switch_out: goroutine side. Returns when the goroutine is resumed (maybe on another thread).
 void switch_out(g* gp, switch_reason why) noexcept {
   gp->why = why;
@@ -216,14 +272,26 @@ void g_entry(bctx::transfer_t t) noexcept {
   try {
     gp->invoke(gp->closure);
   } catch (...) {
-    gp->destroy(gp->closure);
+    release_closure(gp);
     active_policy->on_panic(gp, std::current_exception());
     switch_out(gp, switch_reason::exit);
     __builtin_unreachable();
   }
-  gp->destroy(gp->closure);
+  release_closure(gp);
   switch_out(gp, switch_reason::exit);
   __builtin_unreachable();
+}
+
+// prepare_stack: give gp (about to run for the first time) a stack and its initial context.
+void prepare_stack(g* gp) noexcept {
+  if (!gp->stk.lo) gp->stk = get_stack();
+#if defined(WEFT_ASAN)
+  // An abandoned goroutine never unwound: clear whatever poisoning its frames left behind.
+  __asan_unpoison_memory_region(gp->stk.lo, static_cast<std::size_t>(gp->stk.hi - gp->stk.lo));
+#endif
+  std::uintptr_t sp = reinterpret_cast<std::uintptr_t>(gp->stk.hi) & ~std::uintptr_t(63);
+  gp->ctx = bctx::make_fcontext(reinterpret_cast<void*>(sp),
+                                sp - reinterpret_cast<std::uintptr_t>(gp->stk.lo), g_entry);
 }
 
 }  // namespace
@@ -263,26 +331,14 @@ g* alloc_g(std::size_t closure_size, std::size_t closure_align) {
     gp->all_next = allgs_head.load(std::memory_order_relaxed);
     allgs_head.store(gp, std::memory_order_release);
   }
-  if (gp->stk.lo && static_cast<std::size_t>(gp->stk.hi - gp->stk.lo) != g_stack_size) {
-    stack_free(gp->stk);
-    gp->stk = stack{};
+  // The callable waits in the g (or on the heap when large); the stack comes at first run.
+  if (closure_size <= sizeof(gp->closure_buf) && closure_align <= 16) {
+    gp->closure = gp->closure_buf;
+  } else {
+    gp->closure_align = closure_align < 16 ? 16 : closure_align;
+    gp->closure = ::operator new(closure_size, std::align_val_t(gp->closure_align));
   }
-  if (!gp->stk.lo) gp->stk = stack_alloc(g_stack_size);
-#if defined(WEFT_ASAN)
-  // An abandoned goroutine never unwound: clear whatever poisoning its frames left behind.
-  __asan_unpoison_memory_region(gp->stk.lo, static_cast<std::size_t>(gp->stk.hi - gp->stk.lo));
-#endif
-  // Closure at the top of the stack; the initial frame right below it.
-  std::size_t align = closure_align < 16 ? 16 : closure_align;
-  auto top = reinterpret_cast<std::uintptr_t>(gp->stk.hi);
-  std::uintptr_t cl = (top - closure_size) & ~(std::uintptr_t(align) - 1);
-  gp->closure = reinterpret_cast<void*>(cl);
-  std::uintptr_t sp = cl & ~std::uintptr_t(63);
-  if (sp - reinterpret_cast<std::uintptr_t>(gp->stk.lo) < 4096) {
-    fatal("runtime: goroutine closure does not fit in its stack");
-  }
-  gp->ctx = bctx::make_fcontext(reinterpret_cast<void*>(sp),
-                                sp - reinterpret_cast<std::uintptr_t>(gp->stk.lo), g_entry);
+  gp->ctx = nullptr;
   gp->why = switch_reason::none;
   gp->unlockf = nullptr;
   gp->reason = wait_reason::none;
@@ -300,8 +356,7 @@ g* alloc_g(std::size_t closure_size, std::size_t closure_align) {
 void start_g(g* gp, const std::source_location& created) {
   policy* p = active_policy;
   if (!p) {
-    gp->destroy(gp->closure);
-    free_g(gp);
+    discard_g(gp);
     fatal("weft::go called outside weft::run");
   }
   g* parent = current();
@@ -332,13 +387,16 @@ void free_g(g* gp) noexcept {
   }
 #endif
   gp->status.store(gstatus::idle, std::memory_order_release);
-#if defined(WEFT_ASAN)
-  // A dead goroutine's locals are gone: any later use of them (another goroutine still holding
-  // a reference into this stack) is a use-after-return that ASan now reports. alloc_g unpoisons.
   if (gp->stk.lo) {
+#if defined(WEFT_ASAN)
+    // A dead goroutine's locals are gone: any later use of them (another goroutine still holding
+    // a reference into this stack) is a use-after-return that ASan now reports. prepare_stack
+    // unpoisons it for its next goroutine.
     __asan_poison_memory_region(gp->stk.lo, static_cast<std::size_t>(gp->stk.hi - gp->stk.lo));
-  }
 #endif
+    put_stack(gp->stk);
+    gp->stk = stack{};
+  }
   g_cache& c = tls_cache;
   if (c.n == local_cap) {
     global_put(c.items + (local_cap - batch), batch);
@@ -347,8 +405,14 @@ void free_g(g* gp) noexcept {
   c.items[c.n++] = gp;
 }
 
+void discard_g(g* gp) noexcept {
+  release_closure(gp);
+  free_g(gp);
+}
+
 resume_result resume(g* gp) noexcept {
   cas_status(gp, gstatus::runnable, gstatus::running);
+  if (!gp->ctx) prepare_stack(gp);
   set_current(gp);
 #if defined(WEFT_ASAN)
   __sanitizer_start_switch_fiber(&tls_sched.asan_fake, gp->stk.lo,
@@ -514,7 +578,9 @@ void abandon_all() noexcept {
   for_each_g(
       [](g* gp, void*) {
         gstatus s = gp->status.load(std::memory_order_acquire);
-        if (s == gstatus::runnable || s == gstatus::waiting) {
+        if (s == gstatus::runnable && !gp->ctx) {
+          discard_g(gp);  // never ran: only its callable to destroy
+        } else if (s == gstatus::runnable || s == gstatus::waiting) {
 #if defined(WEFT_ASAN)
           // The abandoned frames still own heap objects that nothing will free: keep the stack
           // (never reused) and let LeakSanitizer scan it, so they count as reachable, not

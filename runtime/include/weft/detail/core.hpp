@@ -87,9 +87,9 @@ void yield_now();
 /// that is not waiting is fatal ("ready of a goroutine that is not waiting").
 void ready(g* gp) noexcept;
 
-/// alloc_g: a fresh g with a stack, whose closure storage (size/align bytes at the top of its
-/// stack) is at gp->closure. The caller constructs the callable there, sets invoke/destroy and
-/// calls start_g.
+/// alloc_g: a fresh g whose closure storage (size/align bytes: inside the g when small, on the
+/// heap otherwise) is at gp->closure. The caller constructs the callable there, sets
+/// invoke/destroy and calls start_g. The g gets its stack when it first runs.
 g* alloc_g(std::size_t closure_size, std::size_t closure_align);
 /// start_g: gp becomes runnable; spawned() and ready() are reported to the policy.
 void start_g(g* gp, const std::source_location& created);
@@ -103,6 +103,8 @@ enum class resume_result : std::uint8_t { yielded, parked, exited };
 /// After `exited`, the caller owns gp and must free_g it (or keep it for a report first).
 resume_result resume(g* gp) noexcept;
 
+/// discard_g: drop a g that never ran: destroy its callable and free it.
+void discard_g(g* gp) noexcept;
 /// free_g: return an exited or abandoned g (and its stack) to the allocator.
 void free_g(g* gp) noexcept;
 

@@ -75,7 +75,11 @@ struct g {
   stack stk{};
   void (*invoke)(void*) = nullptr;    // runs the user's callable stored at `closure`
   void (*destroy)(void*) = nullptr;
-  void* closure = nullptr;            // lives at the top of the goroutine's own stack
+  void* closure = nullptr;            // closure_buf, or the heap for large callables
+  std::size_t closure_align = 0;      // set when the closure is on the heap
+  // A goroutine gets its stack when it first runs (ctx == nullptr until then), so goroutines
+  // spawned in a burst and not yet started cost no stack: their callable waits here.
+  alignas(16) unsigned char closure_buf[64];
 
   // Links: intrusive, owned by whichever queue/list holds the g.
   g* link = nullptr;
