@@ -11,8 +11,9 @@
 #   consumer  weft used from another CMake project: find_package against each build above
 #             installed (sanitizer flags must reach the consumer) and add_subdirectory
 #             (tests/consumer/run.sh)
-# ctest runs with --output-on-failure -j$WEFT_JOBS; passing tests' lines are left out of the
-# console (WEFT_VERBOSE=1 shows everything; full logs are in build/<stage>.ctest.log).
+# ctest runs with --output-on-failure -j$WEFT_JOBS, two minutes per test at most; passing tests'
+# lines are left out of the console (WEFT_VERBOSE=1 shows everything; full logs are in
+# build/<stage>.ctest.log).
 # Every stage runs even when an earlier one failed; the exit status is non-zero if anything
 # failed. The last line printed is always "<N> passed, <M> failed" summed over all stages
 # (a build that fails counts as one failure).
@@ -47,7 +48,7 @@ run_ctest() {  # run_ctest STAGE
   echo "==== $stage: ctest --output-on-failure -j$jobs"
   local filter='^ *Start +[0-9]+:|^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* +Passed +[0-9.]+ sec$'
   [ "${WEFT_VERBOSE:-0}" = 1 ] && filter='^$^'
-  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 600) 2>&1 | tee "$log" |
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 120) 2>&1 | tee "$log" |
     grep -E -v "$filter"
   local rc=${PIPESTATUS[0]}
   local line total failed
