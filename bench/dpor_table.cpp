@@ -22,10 +22,10 @@ void increment(int n) {
   std::vector<weft::chan<int>> done;
   for (int i = 0; i < n; i++) done.emplace_back(0);
   for (int i = 0; i < n; i++) {
-    weft::go([&, i] {
+    weft::go([&x, c = done[static_cast<std::size_t>(i)]] {
       int v = x.load();
       x.store(v + 1);
-      done[static_cast<std::size_t>(i)].send(1);
+      c.send(1);
     });
   }
   for (auto& c : done) (void)c.recv();

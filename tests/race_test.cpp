@@ -196,7 +196,7 @@ const program programs[] = {
      [] {
        shared<int> x(0);
        weft::chan<int> c(0);
-       weft::go([&] { x.store(1); c.send(1); });
+       weft::go([&x, c] { x.store(1); c.send(1); });  // handles by value: c outlives the body
        (void)c.recv();
        (void)x.load();
      }},
@@ -205,7 +205,7 @@ const program programs[] = {
        shared<int> x(0);
        weft::chan<int> c(0);
        weft::chan<int> done(0);
-       weft::go([&] { (void)c.recv(); (void)x.load(); done.send(1); });
+       weft::go([&x, c, done] { (void)c.recv(); (void)x.load(); done.send(1); });
        x.store(1);
        c.send(1);
        (void)done.recv();
@@ -214,7 +214,7 @@ const program programs[] = {
      [] {
        shared<int> x(0);
        weft::chan<int> c(3);
-       weft::go([&] { c.send(0); x.store(1); c.send(1); });
+       weft::go([&x, c] { c.send(0); x.store(1); c.send(1); });
        (void)c.recv();
        (void)c.recv();
        (void)x.load();
@@ -239,7 +239,7 @@ const program programs[] = {
      [] {
        shared<int> x(0);
        weft::chan<int> c(0);
-       weft::go([&] { x.store(1); c.close(); });
+       weft::go([&x, c] { x.store(1); c.close(); });
        auto [v, ok] = c.recv_ok();
        (void)v;
        (void)ok;
@@ -249,7 +249,7 @@ const program programs[] = {
      [] {
        shared<int> x(0);
        weft::chan<int> c(2);
-       weft::go([&] {
+       weft::go([&x, c] {
          c.send(1);
          x.store(5);
          c.close();
@@ -326,7 +326,7 @@ const program programs[] = {
      [] {
        shared<int> x(0);
        weft::chan<int> a(0), b(0);
-       weft::go([&] { x.store(1); a.send(1); });
+       weft::go([&x, a] { x.store(1); a.send(1); });
        weft::select(weft::on_recv(a, [&](int) { (void)x.load(); }),
                     weft::on_recv(b, [](int) {}));
      }},

@@ -197,12 +197,12 @@ void send_after_close() {
   weft::chan<int> c(0);
   weft::wait_group wg;
   wg.add(1);
-  weft::go([&] {
+  weft::go([c] {  // channel handles by value: they may outlive the body
     c.send(1);
     c.close();  // bug: the other producer may not be finished
   });
-  weft::go([&] { c.send(2); });
-  weft::go([&] {
+  weft::go([c] { c.send(2); });
+  weft::go([c, &wg] {
     for (int v : c) (void)v;
     wg.done();
   });
