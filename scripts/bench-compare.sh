@@ -24,6 +24,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The Go side and the report need golang-go and python3 (Debian packages, installed if missing).
+WEFT_EXTRA_PACKAGES="golang-go python3 ${WEFT_EXTRA_PACKAGES:-}" "$root/scripts/setup.sh" deps
 build=${BUILD_DIR:-$root/build-bench}
 procs=${PROCS:-$(nproc)}
 million=${MILLION:-1000000}
