@@ -9,7 +9,7 @@
 # Builds (CMake + Ninja, separate trees under build/):
 #   default   -DWEFT_WERROR=ON                                   tests, examples, benchmarks
 #   tsan      -DWEFT_WERROR=ON -DWEFT_SANITIZE=thread            tests and examples
-#   asan      -DWEFT_WERROR=ON -DWEFT_SANITIZE=address,undefined tests and examples
+#   asan      -DWEFT_WERROR=ON -DWEFT_SANITIZE=address,undefined tests and examples (at -O1)
 #
 # Packages come from Debian's own archive through apt-get, nothing else is downloaded. When
 # everything is already installed apt-get is not run at all (so CI can rerun this freely). It
@@ -62,11 +62,13 @@ deps() {
   say "installed ${#missing[@]} packages"
 }
 
-cmake_args_for() {
+cmake_args_for() {  # sets cmake_args for build $1
   case "$1" in
-    default) echo "-DWEFT_WERROR=ON" ;;
-    tsan) echo "-DWEFT_WERROR=ON -DWEFT_SANITIZE=thread -DWEFT_BUILD_BENCH=OFF" ;;
-    asan) echo "-DWEFT_WERROR=ON -DWEFT_SANITIZE=address,undefined -DWEFT_BUILD_BENCH=OFF" ;;
+    default) cmake_args=(-DWEFT_WERROR=ON) ;;
+    tsan) cmake_args=(-DWEFT_WERROR=ON -DWEFT_SANITIZE=thread -DWEFT_BUILD_BENCH=OFF) ;;
+    # -O1: UBSan's checks make -O2 compiles of the tests about 40% slower, for little gain.
+    asan) cmake_args=(-DWEFT_WERROR=ON -DWEFT_SANITIZE=address,undefined -DWEFT_BUILD_BENCH=OFF
+                      "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g -DNDEBUG") ;;
     *) say "unknown build '$1' (default, tsan, asan)" >&2; exit 2 ;;
   esac
 }
@@ -76,8 +78,9 @@ build() {
   shift
   local dir="$root/build/$name" log="$root/build/$name.log" start=$SECONDS
   mkdir -p "$root/build"
-  # shellcheck disable=SC2046
-  if ! cmake -S "$root" -B "$dir" -G Ninja $(cmake_args_for "$name") >"$log" 2>&1; then
+  local cmake_args=()
+  cmake_args_for "$name"
+  if ! cmake -S "$root" -B "$dir" -G Ninja "${cmake_args[@]}" >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     say "configuring build/$name FAILED (log: $log)" >&2
     return 1
