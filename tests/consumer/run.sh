@@ -65,6 +65,10 @@ for spec in "${builds[@]}"; do
   n=$((n + 1))
   prefix="$scratch/prefix-$n"
   rm -rf "$prefix" "$scratch/installed-$n"
+  # cmake --install does not build: bring the installed libraries up to date first.
+  libs=(weft_runtime)
+  ninja -C "$dir" -t targets all 2>/dev/null | grep -q "^weft_check:" && libs+=(weft_check)
+  quiet cmake --build "$dir" -j "$jobs" --target "${libs[@]}"
   quiet cmake --install "$dir" --prefix "$prefix"
   quiet cmake -S "$src/tests/consumer/installed" -B "$scratch/installed-$n" "${cmake_gen[@]}" \
     -DCMAKE_PREFIX_PATH="$prefix"
