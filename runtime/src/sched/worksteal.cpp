@@ -424,17 +424,22 @@ g* worksteal::find_runnable(proc* pp, bool& from_next) {
           if (g* gp = globget(pp, ring_size / 2)) return gp;
           for (int i = 0; i < 50; i++) cpu_relax();
         }
-        // Stop spinning, then recheck everything (a ready() that saw us spinning skipped the
-        // wakeup and relies on this recheck).
-        pp->spinning = false;
-        nspinning.fetch_sub(1, std::memory_order_seq_cst);
-        bool found = gq_size.load(std::memory_order_seq_cst) > 0;
-        for (auto& v : procs_) found = found || !v.runq_empty();
-        if (found) {
-          pp->spinning = true;
-          nspinning.fetch_add(1, std::memory_order_seq_cst);
-          continue;
-        }
+      }
+    }
+    if (pp->spinning) {
+      // Stop spinning, then recheck everything (a ready() that saw us spinning skipped the
+      // wakeup and relies on this recheck). With one worker too: wakep() counts the worker it
+      // wakes as spinning, and that wakeup may be stale (the timer thread's ready() can reach
+      // wakep() after this worker already ran the goroutine and went idle again). A worker
+      // that slept while still counted would make every later wakep() return early.
+      pp->spinning = false;
+      nspinning.fetch_sub(1, std::memory_order_seq_cst);
+      bool found = gq_size.load(std::memory_order_seq_cst) > 0;
+      for (auto& v : procs_) found = found || !v.runq_empty();
+      if (found) {
+        pp->spinning = true;
+        nspinning.fetch_add(1, std::memory_order_seq_cst);
+        continue;
       }
     }
 
