@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <deque>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   o.shrink = false;
   auto r = weft::check::explore([&] {
     weft::chan<int> c(cap);
+    // The history and the value counter are the harness's, shared by every goroutine: the
+    // explorer runs one goroutine at a time, but only a lock orders them for ThreadSanitizer
+    // (which rightly reports unsynchronised accesses). Never held across a channel operation.
+    std::mutex hist_mu;
     std::vector<std::pair<opk, outcome>> hist;  // in the order the operations ran
     weft::wait_group wg;
     wg.add(3);
@@ -87,7 +92,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           try {
             switch (k) {
               case opk::send: {
-                int v = next_value++;
+                int v;
+                {
+                  std::lock_guard<std::mutex> lk(hist_mu);
+                  v = next_value++;
+                }
                 got.value = v;
                 weft::select(weft::on_send(c, v, [&] { got.ok = true; }), weft::on_default([] {}));
                 break;
@@ -108,6 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           } catch (const weft::panic_error&) {
             got.panicked = true;
           }
+          std::lock_guard<std::mutex> lk(hist_mu);
           hist.push_back({k, got});
         }
         wg.done();

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <mutex>
 #include <vector>
 
 #include "weft/check/check.hpp"
@@ -105,16 +106,28 @@ RC_GTEST_PROP(BufferedChannel, IsALinearizableFifoQueue, ()) {
   o.seed = *rc::gen::arbitrary<std::uint32_t>();
   auto r = check::explore([&p] {
     weft::chan<int> c(p.cap);
+    // The history and its clock are the harness's, shared by every goroutine: the explorer runs
+    // one goroutine at a time, but only a lock orders them for ThreadSanitizer (which rightly
+    // reports unsynchronised accesses). Never held across a channel operation.
+    std::mutex hist_mu;
     std::vector<op_rec> hist;
     int clock = 0;
+    auto tick = [&] {
+      std::lock_guard<std::mutex> lk(hist_mu);
+      return clock++;
+    };
+    auto record = [&](bool send, int v, int inv) {
+      std::lock_guard<std::mutex> lk(hist_mu);
+      hist.push_back({send, v, inv, clock++});
+    };
     weft::wait_group wg;
     wg.add(static_cast<int>(p.producers.size() + p.consumers.size()));
     for (const auto& values : p.producers) {
       weft::go([&, values] {
         for (int v : values) {
-          int inv = clock++;
+          int inv = tick();
           c.send(v);
-          hist.push_back({true, v, inv, clock++});
+          record(true, v, inv);
         }
         wg.done();
       });
@@ -122,9 +135,9 @@ RC_GTEST_PROP(BufferedChannel, IsALinearizableFifoQueue, ()) {
     for (int n : p.consumers) {
       weft::go([&, n] {
         for (int k = 0; k < n; k++) {
-          int inv = clock++;
+          int inv = tick();
           int v = c.recv();
-          hist.push_back({false, v, inv, clock++});
+          record(false, v, inv);
         }
         wg.done();
       });

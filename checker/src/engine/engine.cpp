@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "engine/tsan_report.hpp"
 #include "weft/panic.hpp"
 #include "weft/sync.hpp"
 
@@ -42,6 +43,7 @@ void engine::fail(failure k, std::string msg, std::uint64_t goid) {
 // ---- policy -------------------------------------------------------------------------------
 
 void engine::spawned(g* parent, g* child) noexcept {
+  WEFT_TSAN_QUIET();
   if (gs_.size() <= child->id) gs_.resize(child->id + 1);
   gstate& s = gs_[child->id];
   s = gstate{};
@@ -54,6 +56,7 @@ void engine::spawned(g* parent, g* child) noexcept {
 }
 
 void engine::ready(g* gp) noexcept {
+  WEFT_TSAN_QUIET();
   gstate& s = st(gp);
   if (s.started) {
     s.woken = true;
@@ -66,16 +69,19 @@ void engine::ready(g* gp) noexcept {
 }
 
 void engine::hb_release(const void* addr) noexcept {
+  WEFT_TSAN_QUIET();
   g* c = wd::current();
   hb_.release(c ? c->id : 0, addr);
 }
 
 void engine::hb_acquire(const void* addr) noexcept {
+  WEFT_TSAN_QUIET();
   g* c = wd::current();
   hb_.acquire(c ? c->id : 0, addr);
 }
 
 void engine::shared_created(const void* var, const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   created_[var] = where;
 }
 
@@ -140,6 +146,7 @@ event engine::next_event(const g* gp) {
 }
 
 std::uint64_t engine::choose(std::uint64_t n) {
+  WEFT_TSAN_QUIET();
   if (n <= 1) return 0;
   auto v = orc_->choose(static_cast<std::uint32_t>(n));
   if (const std::string* why = orc_->diverged()) {
@@ -154,6 +161,7 @@ std::uint64_t engine::choose(std::uint64_t n) {
 }
 
 void engine::on_panic(g* gp, std::exception_ptr e) {
+  WEFT_TSAN_QUIET();
   std::string what;
   try {
     std::rethrow_exception(e);
@@ -167,6 +175,14 @@ void engine::on_panic(g* gp, std::exception_ptr e) {
     what = "unknown exception";
   }
   fail(failure::panic, "panic: " + what + " [goroutine " + std::to_string(gp->id) + "]", gp->id);
+}
+
+void engine::absorb_tsan_report() {
+  std::string msg, details;
+  std::uint64_t goid = 0;
+  if (!take_tsan_report(&msg, &details, &goid)) return;
+  if (fail_ == failure::none) tsan_details_ = std::move(details);
+  fail(failure::race, std::move(msg), goid);
 }
 
 void engine::stop_here(g* self, const op& o) {
@@ -191,6 +207,8 @@ std::uint64_t engine::dead_owner(const void* p) const {
 void engine::before(const op& o) {
   g* self = wd::current();
   if (!self) return;
+  WEFT_TSAN_QUIET();
+  absorb_tsan_report();
   if (fail_ != failure::none) stop_here(self, o);
   if (nsteps_ >= opt_.max_steps) {
     fail(failure::step_limit,
@@ -358,7 +376,9 @@ void engine::loop() {
       s.woken = false;
     }
     last_runner_ = gp->id;
-    switch (wd::resume(gp)) {
+    const wd::resume_result rr = wd::resume(gp);
+    absorb_tsan_report();  // a race its last step ran into
+    switch (rr) {
       case wd::resume_result::yielded:
         runnable_.push_back(gp);
         break;
@@ -468,6 +488,7 @@ void engine::reset(oracle* orc) {
   obj_ids_.clear();
   dead_.clear();
   race_.reset();
+  tsan_details_.clear();
   pending_node_ = -1;
   cur_ev_ = UINT32_MAX;
   redundant_ = false;
@@ -503,6 +524,7 @@ void engine::uninstall() {
 }
 
 void engine::execute(g* main, const std::source_location& where, oracle* orc) {
+  WEFT_TSAN_QUIET();  // this thread schedules goroutines until the execution ends
   reset(orc);
   install();
   wd::scheduler_thread_init();
@@ -519,6 +541,7 @@ void engine::execute(g* main, const std::source_location& where, oracle* orc) {
 int engine::run(g* main) {
   // WEFT_SCHED mode: weft::run already installed us and started main.
   (void)main;
+  WEFT_TSAN_QUIET();
   wd::scheduler_thread_init();
   loop();
   orc_->end(nsteps_);
@@ -709,8 +732,12 @@ std::string engine::describe() const {
     for (const auto& x : snap_) {
       if (x.object == w && x.wg_count >= 0) count = x.wg_count;
     }
-    out << "\n" << name_of(w, op_kind::wg_wait) << ": Wait can never return, counter is " << count
-        << "\n";
+    // Only a deadlock or a leak proves the Wait stuck for good; any other failure stopped the
+    // execution while it merely waited.
+    const bool stuck = fail_ == failure::deadlock || fail_ == failure::leak;
+    out << "\n" << name_of(w, op_kind::wg_wait)
+        << (stuck ? ": Wait can never return, counter is " : ": Wait still blocked, counter is ")
+        << count << "\n";
     std::set<std::uint64_t> did_done;
     std::size_t first_add = tr_.events.size();
     for (std::size_t i = 0; i < tr_.events.size(); i++) {
@@ -747,6 +774,8 @@ std::string engine::describe() const {
         << (race_->earlier.write ? "write" : "read") << " by goroutine " << race_->earlier.goid
         << " at " << site(race_->earlier.where) << "\n";
   }
+
+  if (fail_ == failure::race && !tsan_details_.empty()) out << "\n" << tsan_details_;
 
   // The last steps of the interleaving.
   std::size_t n = steps.size();

@@ -82,8 +82,14 @@ class engine final : public weft::policy {
   void before(const op& o) override;
   std::uint64_t choose(std::uint64_t n) override;
   time_point now() noexcept override { return clock_; }
-  void add_timer(weft::detail::timer_node* t) override { timers_.push(t); }
-  bool del_timer(weft::detail::timer_node* t) override { return timers_.remove(t); }
+  void add_timer(weft::detail::timer_node* t) override {
+    WEFT_TSAN_QUIET();
+    timers_.push(t);
+  }
+  bool del_timer(weft::detail::timer_node* t) override {
+    WEFT_TSAN_QUIET();
+    return timers_.remove(t);
+  }
   void on_panic(g* gp, std::exception_ptr e) override;
   void spawned(g* parent, g* child) noexcept override;
   void hb_release(const void* addr) noexcept override;
@@ -141,6 +147,9 @@ class engine final : public weft::policy {
   event next_event(const g* gp);
   /// stop_here: park the running goroutine for good (its execution has failed).
   [[noreturn]] void stop_here(g* self, const op& o);
+  /// absorb_tsan_report: a ThreadSanitizer report that a goroutine of this execution ran into
+  /// (captured by the checker's TSan hook, tsan_report.cpp) fails the execution as a race.
+  void absorb_tsan_report();
 
   options opt_;
   oracle* orc_ = nullptr;
@@ -155,6 +164,7 @@ class engine final : public weft::policy {
   std::uint32_t cur_ev_ = UINT32_MAX;  // the event running now
   bool redundant_ = false;
   std::optional<race_info> race_;
+  std::string tsan_details_;  // the ThreadSanitizer report that failed this execution
   /// dead_: stacks of goroutines that returned in this execution and were not reused yet
   /// (low end -> high end, goroutine id): an object there belonged to a dead frame.
   std::map<const char*, std::pair<const char*, std::uint64_t>> dead_;

@@ -509,6 +509,9 @@ std::unique_ptr<weft::policy> make_program_policy(const char* spec, std::string*
     text += "\nreproduce with:\n  WEFT_SCHED=replay:" + encode_token(t) + " " + program_name() + "\n";
     std::fflush(stdout);
     (void)!write(2, text.data(), text.size());
+#if defined(WEFT_TSAN)
+    weft::detail::tsan_loud_begin();  // TSan refuses an exit with ignores still open
+#endif
     _exit(2);
   };
   return eng;
@@ -533,6 +536,7 @@ void shared_created(const void* var, const std::source_location& where) noexcept
 
 void require(bool cond, std::string_view what, std::source_location where) {
   if (cond) return;
+  WEFT_TSAN_QUIET();
   auto* eng = dynamic_cast<detail::engine*>(weft::detail::active_policy);
   weft::detail::g* gp = weft::detail::current();
   std::string msg = "require failed: " + std::string(what) + " at " + detail::site(where);

@@ -96,8 +96,8 @@ std::int64_t chan_cap(const hchan* c) noexcept;
 /// visible operation: true when *elem was handed to a waiting receiver or buffered, false when
 /// the channel is nil, closed, or has no room. Callable from anywhere, including timer
 /// callbacks on the scheduler side (it may ready() the receiver). It announces no
-/// happens-before edge to the checker (the runtime, not a goroutine, is the sender); under
-/// ThreadSanitizer the element transfer itself is still covered.
+/// happens-before edge, to the checker or to ThreadSanitizer (the runtime, not a goroutine, is
+/// the sender).
 bool chan_try_send_internal(hchan* c, void* elem) noexcept;
 
 }  // namespace detail

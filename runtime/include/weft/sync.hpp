@@ -7,6 +7,8 @@
 // returned, a cond as soon as no goroutine waits on it, even while the goroutine that called
 // unlock()/done()/signal() or ran the once's function is still returning from it.
 // (weft::atomic<T>, Go's sync/atomic, lives in weft/atomic.hpp.)
+// Under ThreadSanitizer the inline fast paths are not instrumented (WEFT_NO_TSAN): their atomic
+// orderings are the runtime's; TSan learns exactly the Go edges from hb_release/hb_acquire.
 #pragma once
 
 #include <atomic>
@@ -34,7 +36,7 @@ class mutex {
   mutex& operator=(const mutex&) = delete;
 
   /// lock: blocks (parks) until the mutex is held by the caller. Goroutines only.
-  void lock(std::source_location where = std::source_location::current()) {
+  WEFT_NO_TSAN void lock(std::source_location where = std::source_location::current()) {
     detail::visible(op_kind::mutex_lock, this, where);
     std::uint32_t z = 0;
     if (!state_.compare_exchange_strong(z, locked, std::memory_order_acquire,
@@ -47,7 +49,7 @@ class mutex {
   bool try_lock(std::source_location where = std::source_location::current());
   /// unlock: releases the mutex; "sync: unlock of unlocked mutex" panics if it was not held.
   /// Any goroutine may unlock (as in Go).
-  void unlock(std::source_location where = std::source_location::current()) {
+  WEFT_NO_TSAN void unlock(std::source_location where = std::source_location::current()) {
     detail::visible(op_kind::mutex_unlock, this, where);
     detail::hb_release(this);
     std::uint32_t l = locked;
@@ -81,7 +83,7 @@ class wait_group {
   /// wait: parks until the counter is zero. Goroutines only.
   void wait(std::source_location where = std::source_location::current());
   /// count: the current counter (diagnostics; racy by nature).
-  int count() const noexcept {
+  WEFT_NO_TSAN int count() const noexcept {
     return static_cast<int>(static_cast<std::int64_t>(state_.load(std::memory_order_relaxed)) >> 32);
   }
 
@@ -110,7 +112,7 @@ class rw_mutex {
   rw_mutex& operator=(const rw_mutex&) = delete;
 
   /// lock: parks until the caller holds the write lock (Go's Lock). Goroutines only.
-  void lock(std::source_location where = std::source_location::current()) {
+  WEFT_NO_TSAN void lock(std::source_location where = std::source_location::current()) {
     detail::visible(op_kind::rw_lock, this, where);
     std::uint64_t z = 0;
     if (!state_.compare_exchange_strong(z, writer, std::memory_order_acquire,
@@ -123,7 +125,7 @@ class rw_mutex {
   /// try_lock: takes the write lock if nobody (reader or writer) holds or awaits it.
   bool try_lock(std::source_location where = std::source_location::current());
   /// unlock: releases the write lock ("sync: Unlock of unlocked RWMutex" if not write-locked).
-  void unlock(std::source_location where = std::source_location::current()) {
+  WEFT_NO_TSAN void unlock(std::source_location where = std::source_location::current()) {
     detail::visible(op_kind::rw_unlock, this, where);
     detail::hb_release(this);  // unlock -> later lock_shared and lock
     std::uint64_t w = writer;
@@ -135,7 +137,7 @@ class rw_mutex {
   }
 
   /// lock_shared: parks while a writer holds the lock or has announced itself (Go's RLock).
-  void lock_shared(std::source_location where = std::source_location::current()) {
+  WEFT_NO_TSAN void lock_shared(std::source_location where = std::source_location::current()) {
     detail::visible(op_kind::rw_rlock, this, where);
     std::uint64_t s = state_.load(std::memory_order_relaxed);
     if ((s & writer) || !state_.compare_exchange_weak(s, s + reader, std::memory_order_acquire,
@@ -148,7 +150,7 @@ class rw_mutex {
   bool try_lock_shared(std::source_location where = std::source_location::current());
   /// unlock_shared: releases one read lock ("sync: RUnlock of unlocked RWMutex" if none is
   /// held). The last reader out hands the lock to an announced writer.
-  void unlock_shared(std::source_location where = std::source_location::current()) {
+  WEFT_NO_TSAN void unlock_shared(std::source_location where = std::source_location::current()) {
     detail::visible(op_kind::rw_runlock, this, where);
     detail::hb_release(runlock_sync());  // runlock -> next lock (merged over all readers)
     std::uint64_t s = state_.load(std::memory_order_relaxed);
@@ -197,7 +199,7 @@ class once {
   /// load. Goroutines only (a caller that must wait parks). f calling call() on the same once
   /// deadlocks, as in Go.
   template <class F>
-  void call(F&& f, std::source_location where = std::source_location::current()) {
+  WEFT_NO_TSAN void call(F&& f, std::source_location where = std::source_location::current()) {
     static_assert(std::is_invocable_v<F&>, "weft::once::call needs a callable taking no arguments");
     detail::visible(op_kind::once_call, this, where);
     if (state_.load(std::memory_order_acquire) & done) {

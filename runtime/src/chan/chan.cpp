@@ -30,8 +30,9 @@
 //  - Close releases the channel address; a receive that observes closed acquires it, and so do
 //    the goroutines close wakes.
 //  - len and cap announce nothing.
-// Under ThreadSanitizer the waker also acquires the parked party's sudog before touching the
-// element on its stack (an edge for the memory access alone; the Go model needs none there).
+// Under ThreadSanitizer the element moves run in the runtime's quiet sections (invisible to TSan
+// like Go's own typedmemmove), so they need no edge beyond the Go model's: the program's own
+// accesses to what it sent or received are ordered by the edges above.
 #include <cstdio>
 #include <new>
 
@@ -51,14 +52,6 @@ std::size_t chan_align(const elem_ops* ops) noexcept {
 std::size_t header_size(const elem_ops* ops) noexcept {
   std::size_t a = chan_align(ops);
   return (sizeof(hchan) + a - 1) / a * a;
-}
-
-inline void tsan_release_only(const void* addr) noexcept {
-#if defined(WEFT_TSAN)
-  tsan_release(addr);
-#else
-  (void)addr;
-#endif
 }
 
 /// acquire_slot: the acquire half of a releaseacquire on slot i (plus a parked party's history
@@ -116,22 +109,19 @@ g* send_to_waiter(hchan* c, sudog* r, void* ep, bool announce) noexcept {
   const elem_ops* ops = c->ops;
   if (c->dataqsiz == 0) {
     // r released c before parking: its receive happens before our send completes.
-    if (announce) hb_acquire(c); else tsan_acquire_only(c);
+    if (announce) hb_acquire(c);
     move_elem(ops, r->elem, ep);
-    if (announce) hb_release(c); else tsan_release_only(c);  // our send -> r's receive completes
+    if (announce) hb_release(c);  // our send -> r's receive completes
     r->slot = -1;
   } else {
     // The buffer is empty (r waits on it): the value goes "through" slot recvx, as in Go.
     std::uint32_t i = c->recvx;
-    tsan_acquire_only(r);
     if (announce) acquire_slot(c, i);
     move_elem(ops, r->elem, ep);
     if (announce) {
       hb_release(c->slot(i));
       hb_release(r);        // r acquires this when it wakes
       set_pending(c, i, r);
-    } else {
-      tsan_release_only(r);
     }
     if (++c->recvx == c->dataqsiz) c->recvx = 0;
     c->sendx = c->recvx;
@@ -154,7 +144,6 @@ g* recv_from_waiter(hchan* c, sudog* s, void* ep) noexcept {
     // the same slot.
     std::uint32_t i = c->recvx;
     void* q = c->slot(i);
-    tsan_acquire_only(s);
     acquire_slot(c, i);
     move_elem(ops, ep, q);
     destroy_elem(ops, q);
@@ -176,7 +165,7 @@ void buf_put(hchan* c, void* ep, bool announce) noexcept {
   void* q = c->slot(i);
   if (announce) acquire_slot(c, i);  // the (k-cap)-th receive -> this k-th send completes
   move_elem(c->ops, q, ep);
-  if (announce) hb_release(q); else tsan_release_only(q);  // this send -> the k-th receive
+  if (announce) hb_release(q);  // this send -> the k-th receive
   if (++c->sendx == c->dataqsiz) c->sendx = 0;
   c->qcount.store(c->qcount.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
@@ -219,6 +208,7 @@ void postwake_acquire(hchan* c, sudog* w, bool locked) noexcept {
 // ---- make / free -----------------------------------------------------------------------------
 
 hchan* chan_make(const elem_ops* ops, std::int64_t cap, const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   if (cap < 0 || cap > max_cap ||
       (cap > 0 && static_cast<std::int64_t>(ops->size) > max_buf_bytes / cap)) {
     panic("makechan: size out of range");
@@ -237,6 +227,7 @@ void chan_retain(hchan* c) noexcept { c->refs.fetch_add(1, std::memory_order_rel
 
 void chan_release(hchan* c) noexcept {
   if (c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  WEFT_TSAN_QUIET();
   // The last handle: nobody can reach the channel any more (a goroutine blocked on it would
   // hold a handle, or be blocked forever on a channel nobody can name).
   std::uint32_t n = c->qcount.load(std::memory_order_relaxed);
@@ -351,16 +342,19 @@ recv_outcome chanrecv(hchan* c, void* ep, bool block, const std::source_location
 }
 
 void chan_send(hchan* c, void* elem, const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   chansend(c, elem, true, where);
 }
 
 bool chan_recv(hchan* c, void* elem, const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   return chanrecv(c, elem, true, where).received;
 }
 
 // ---- close / len / cap -----------------------------------------------------------------------
 
 void chan_close(hchan* c) {
+  WEFT_TSAN_QUIET();
   if (!c) panic("close of nil channel");
   c->lock.lock();
   if (c->closed.load(std::memory_order_relaxed)) {
@@ -399,6 +393,7 @@ std::int64_t chan_cap(const hchan* c) noexcept { return c ? c->dataqsiz : 0; }
 // ---- the runtime's internal send -------------------------------------------------------------
 
 bool chan_try_send_internal(hchan* c, void* ep) noexcept {
+  WEFT_TSAN_QUIET();
   if (!c) return false;
   if (c->closed.load(std::memory_order_seq_cst) == 0 && full(c)) return false;
   c->lock.lock();

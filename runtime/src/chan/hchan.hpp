@@ -208,16 +208,6 @@ inline bool hb_on() noexcept {
 #endif
 }
 
-/// tsan_acquire_only: an edge for ThreadSanitizer alone, covering a memory access the Go memory
-/// model needs no edge for (a waker touching a parked goroutine's stack element).
-inline void tsan_acquire_only(const void* addr) noexcept {
-#if defined(WEFT_TSAN)
-  tsan_acquire(addr);
-#else
-  (void)addr;
-#endif
-}
-
 /// unlock_chan: park commit for a goroutine blocked on a single channel.
 bool unlock_chan(void* c) noexcept;
 

@@ -277,10 +277,14 @@ void ctx_retain(ctx_node* n) noexcept { n->refs.fetch_add(1, std::memory_order_r
 
 void ctx_release(ctx_node* n) noexcept {
   // Iterative: freeing a node drops its reference to its parent.
-  while (n && n->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) n = free_one(n);
+  while (n && n->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    WEFT_TSAN_QUIET();
+    n = free_one(n);
+  }
 }
 
 ctx_node* ctx_with_cancel(ctx_node* parent) {
+  WEFT_TSAN_QUIET();
   ctx_node* n = new_cancellable(parent);
   n->deadline = ctx_deadline(parent);
   propagate(n);
@@ -288,6 +292,7 @@ ctx_node* ctx_with_cancel(ctx_node* parent) {
 }
 
 ctx_node* ctx_with_deadline(ctx_node* parent, time_point d) {
+  WEFT_TSAN_QUIET();
   std::optional<time_point> cur = ctx_deadline(parent);
   if (cur && *cur < d) return ctx_with_cancel(parent);  // the parent times out first
   policy* p = active_policy;
@@ -316,6 +321,7 @@ ctx_node* ctx_with_deadline(ctx_node* parent, time_point d) {
 }
 
 ctx_node* ctx_with_value(ctx_node* parent, const value_ops* ops, const void* key, void* val) {
+  WEFT_TSAN_QUIET();
   ctx_node* n = new_node(parent, ops);
   try {
     ops->make_key(n->key, key);
@@ -338,6 +344,7 @@ ctx_node* ctx_with_value(ctx_node* parent, const value_ops* ops, const void* key
 }
 
 void ctx_cancel(ctx_node* n, const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   visible(op_kind::ctx_cancel, n, where);
   if (cancel_tree(n, static_cast<std::uint8_t>(error::code::canceled))) unregister(n);
 }

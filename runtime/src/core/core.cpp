@@ -4,7 +4,9 @@
 //  - A g changes status only through cas_status/set_status below, which die with the broken
 //    invariant's name when the old status is not the expected one.
 //  - resume() (scheduler side) and switch_out() (goroutine side) are the only two places that
-//    switch fibers; sanitizer fiber annotations live there and nowhere else.
+//    switch fibers; sanitizer fiber annotations live there (ThreadSanitizer's in core/tsan.cpp,
+//    called from there; its tsan_retire, when a g is freed, also borrows the dead goroutine's
+//    TSan context for a moment, without any machine switch).
 //  - A parking goroutine's unlockf runs on the scheduler side after the switch, once gp->ctx
 //    is saved: a waker that finds gp after unlockf released the primitive's lock can resume it
 //    anywhere without ever running it twice.
@@ -25,21 +27,11 @@
 #include <new>
 #include <vector>
 
+#include "core/tsan.hpp"
 #include "fiber/stack.hpp"
 #include "weft/detail/core.hpp"
 #include "weft/panic.hpp"
 
-#if defined(WEFT_TSAN)
-extern "C" {
-void* __tsan_get_current_fiber(void);
-void* __tsan_create_fiber(unsigned flags);
-void __tsan_destroy_fiber(void* fiber);
-void __tsan_switch_to_fiber(void* fiber, unsigned flags);
-void __tsan_set_fiber_name(void* fiber, const char* name);
-void __tsan_acquire(void* addr);
-void __tsan_release(void* addr);
-}
-#endif
 #if defined(WEFT_ASAN)
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
@@ -64,11 +56,11 @@ namespace {
 thread_local g* tls_current = nullptr;
 
 // Per-thread scheduler state used by the switch: the sanitizer view of the scheduler stack.
+// (ThreadSanitizer's lives in core/tsan.cpp.)
 struct sched_tls {
   void* asan_fake = nullptr;
   const void* stack_lo = nullptr;
   std::size_t stack_size = 0;
-  void* tsan_fiber = nullptr;
 };
 thread_local sched_tls tls_sched;
 
@@ -154,6 +146,7 @@ int stacks_get_global(stack* out, int want) {
 }
 
 stack_cache::~stack_cache() {
+  WEFT_TSAN_QUIET();  // runtime code, even at thread exit
   if (n) stacks_put_global(items, n);
   n = 0;
 }
@@ -168,11 +161,18 @@ stack get_stack() {
     if (c.n == 0) return stack_alloc(g_stack_size);
     stack s = c.items[--c.n];
     if (static_cast<std::size_t>(s.hi - s.lo) == g_stack_size) return s;
+#if defined(WEFT_TSAN)
+    tsan_drop_fiber(s);
+#endif
     stack_free(s);  // made for another run's stack size
   }
 }
 
-void put_stack(const stack& s) {
+void put_stack(stack s) {
+#if defined(WEFT_TSAN)
+  // A freed stack is reused only after a quarantine (see core/tsan.hpp).
+  if (!tsan_quarantine(s, &s)) return;
+#endif
   stack_cache& c = tls_stacks;
   if (c.n == stack_local_cap) {
     stacks_put_global(c.items + (stack_local_cap - stack_batch), stack_batch);
@@ -182,6 +182,10 @@ void put_stack(const stack& s) {
 }
 
 }  // namespace
+
+#if defined(WEFT_TSAN)
+void stack_unquarantined(const stack& s) noexcept { stacks_put_global(&s, 1); }
+#endif
 
 bool stack_cache_has_excess() noexcept { return warm_excess.load(std::memory_order_relaxed); }
 
@@ -206,6 +210,7 @@ std::size_t trim_stack_cache() noexcept {
 namespace {
 
 g_cache::~g_cache() {
+  WEFT_TSAN_QUIET();  // runtime code, even at thread exit
   if (n) global_put(items, n);
   n = 0;
 }
@@ -235,6 +240,7 @@ void g_entry(bctx::transfer_t t) noexcept;
 
 // release_closure: destroy the goroutine's callable and free it if it was on the heap.
 void release_closure(g* gp) noexcept {
+  WEFT_TSAN_QUIET();
   gp->destroy(gp->closure);
   if (gp->closure != static_cast<void*>(gp->closure_buf)) {
     ::operator delete(gp->closure, std::align_val_t(gp->closure_align));
@@ -250,7 +256,7 @@ void switch_out(g* gp, switch_reason why) noexcept {
                                  tls_sched.stack_lo, tls_sched.stack_size);
 #endif
 #if defined(WEFT_TSAN)
-  __tsan_switch_to_fiber(tls_sched.tsan_fiber, 0);
+  tsan_leave(gp);  // to the scheduler's TSan fiber, with no happens-before edge
 #endif
   bctx::transfer_t t = bctx::jump_fcontext(gp->sched_ctx, gp);
   // Resumed: t.fctx is the scheduler context that resumed us (possibly another thread's).
@@ -267,7 +273,7 @@ void g_entry(bctx::transfer_t t) noexcept {
   __sanitizer_finish_switch_fiber(nullptr, nullptr, nullptr);
 #endif
 #if defined(WEFT_TSAN)
-  __tsan_acquire(gp);  // go -> start (released in start_g)
+  tsan_started(gp);  // go -> start; the stack's previous users -> us
 #endif
   try {
     gp->invoke(gp->closure);
@@ -278,6 +284,9 @@ void g_entry(bctx::transfer_t t) noexcept {
     __builtin_unreachable();
   }
   release_closure(gp);
+#if defined(WEFT_TSAN)
+  gp->tsan_returned = true;
+#endif
   switch_out(gp, switch_reason::exit);
   __builtin_unreachable();
 }
@@ -320,6 +329,7 @@ void reset_goids() noexcept {
 }
 
 g* alloc_g(std::size_t closure_size, std::size_t closure_align) {
+  WEFT_TSAN_QUIET();
   g_cache& c = tls_cache;
   g* gp = nullptr;
   if (c.n == 0) c.n = global_get(c.items, batch);
@@ -332,7 +342,14 @@ g* alloc_g(std::size_t closure_size, std::size_t closure_align) {
     allgs_head.store(gp, std::memory_order_release);
   }
   // The callable waits in the g (or on the heap when large); the stack comes at first run.
-  if (closure_size <= sizeof(gp->closure_buf) && closure_align <= 16) {
+  // Under ThreadSanitizer always on the heap: a fresh allocation starts with clean shadow,
+  // while closure_buf would still carry the previous goroutine's accesses to its callable.
+#if defined(WEFT_TSAN)
+  constexpr bool inline_closure = false;
+#else
+  constexpr bool inline_closure = true;
+#endif
+  if (inline_closure && closure_size <= sizeof(gp->closure_buf) && closure_align <= 16) {
     gp->closure = gp->closure_buf;
   } else {
     gp->closure_align = closure_align < 16 ? 16 : closure_align;
@@ -354,6 +371,7 @@ g* alloc_g(std::size_t closure_size, std::size_t closure_align) {
 }
 
 void start_g(g* gp, const std::source_location& created) {
+  WEFT_TSAN_QUIET();
   policy* p = active_policy;
   if (!p) {
     discard_g(gp);
@@ -364,11 +382,7 @@ void start_g(g* gp, const std::source_location& created) {
   gp->parent_id = parent ? parent->id : 0;
   gp->created_at = created;
 #if defined(WEFT_TSAN)
-  // go happens before the child starts (acquired in g_entry). The child's TSan fiber is made
-  // when it first runs (resume), not here: GCC 12's TSan keeps a thread record and trace mapping
-  // per live fiber and dies ("can not mmap thread trace") when tens of thousands exist at once,
-  // which a burst of spawns that have not run yet would otherwise reach.
-  __tsan_release(gp);
+  tsan_spawned(gp);  // go happens before the child starts (acquired in g_entry)
 #endif
   cas_status(gp, gstatus::idle, gstatus::runnable);
   p->spawned(parent, gp);
@@ -381,10 +395,7 @@ void free_g(g* gp) noexcept {
     gp->status.store(gstatus::dead, std::memory_order_relaxed);
   }
 #if defined(WEFT_TSAN)
-  if (gp->tsan_fiber) {
-    __tsan_destroy_fiber(gp->tsan_fiber);
-    gp->tsan_fiber = nullptr;
-  }
+  tsan_retire(gp);  // its stack's next user and the end of the run happen after it
 #endif
   gp->status.store(gstatus::idle, std::memory_order_release);
   if (gp->stk.lo) {
@@ -406,6 +417,7 @@ void free_g(g* gp) noexcept {
 }
 
 void discard_g(g* gp) noexcept {
+  WEFT_TSAN_QUIET();
   release_closure(gp);
   free_g(gp);
 }
@@ -419,16 +431,14 @@ resume_result resume(g* gp) noexcept {
                                  static_cast<std::size_t>(gp->stk.hi - gp->stk.lo));
 #endif
 #if defined(WEFT_TSAN)
-  if (!tls_sched.tsan_fiber) tls_sched.tsan_fiber = __tsan_get_current_fiber();
-  if (!gp->tsan_fiber) {  // first run (see start_g)
-    gp->tsan_fiber = __tsan_create_fiber(0);
-    char name[32];
-    std::snprintf(name, sizeof name, "goroutine %llu", static_cast<unsigned long long>(gp->id));
-    __tsan_set_fiber_name(gp->tsan_fiber, name);
-  }
-  __tsan_switch_to_fiber(gp->tsan_fiber, 0);
+  // To gp's TSan fiber (made on its first run, named "goroutine N"), with no happens-before
+  // edge: a switch orders nothing, only the primitives' annotations do.
+  int tsan_sched_depth = tsan_enter(gp);
 #endif
   bctx::transfer_t t = bctx::jump_fcontext(gp->ctx, gp);
+#if defined(WEFT_TSAN)
+  tsan_return(tsan_sched_depth);
+#endif
 #if defined(WEFT_ASAN)
   __sanitizer_finish_switch_fiber(tls_sched.asan_fake, nullptr, nullptr);
 #endif
@@ -472,12 +482,14 @@ void park(wait_reason r, const void* obj, const std::source_location& where,
 }
 
 void yield_now() {
+  WEFT_TSAN_QUIET();
   g* gp = current();
   if (!gp) fatal("weft::yield called outside a goroutine");
   switch_out(gp, switch_reason::yield);
 }
 
 void ready(g* gp) noexcept {
+  WEFT_TSAN_QUIET();
   cas_status(gp, gstatus::waiting, gstatus::runnable);
   active_policy->ready(gp);
 }
@@ -497,7 +509,7 @@ void scheduler_thread_init() noexcept {
   }
 #endif
 #if defined(WEFT_TSAN)
-  tls_sched.tsan_fiber = __tsan_get_current_fiber();
+  tsan_sched_init();
 #endif
 }
 
@@ -575,6 +587,7 @@ void dump_goroutines(int fd, const g* running) noexcept {
 }
 
 void abandon_all() noexcept {
+  WEFT_TSAN_QUIET();
   for_each_g(
       [](g* gp, void*) {
         gstatus s = gp->status.load(std::memory_order_acquire);
@@ -597,6 +610,9 @@ void abandon_all() noexcept {
         }
       },
       nullptr);
+#if defined(WEFT_TSAN)
+  tsan_run_ended();  // every goroutine of the run -> whatever the caller does next
+#endif
 }
 
 void fatal(const char* msg, bool dump) noexcept {
@@ -605,15 +621,14 @@ void fatal(const char* msg, bool dump) noexcept {
   int n = std::snprintf(buf, sizeof buf, "fatal error: %s\n\n", msg);
   put(2, buf, static_cast<std::size_t>(n));
   if (dump) dump_goroutines(2, current());
+#if defined(WEFT_TSAN)
+  weft::detail::tsan_loud_begin();  // TSan refuses an exit with ignores still open
+#endif
   _exit(2);
 }
 
 void panic(const char* msg) { throw panic_error(msg); }
 
-#if defined(WEFT_TSAN)
-void tsan_release(const void* addr) noexcept { __tsan_release(const_cast<void*>(addr)); }
-void tsan_acquire(const void* addr) noexcept { __tsan_acquire(const_cast<void*>(addr)); }
-#endif
 
 const char* to_string(gstatus s) noexcept { return gstatus_names[int(s)]; }
 

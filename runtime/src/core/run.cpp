@@ -17,6 +17,7 @@ namespace weft::detail {
 policy_factory sched_factory = nullptr;
 
 int run_main(g* gp, const config& cfg, const std::source_location& where) {
+  WEFT_TSAN_QUIET();  // the caller's thread schedules goroutines until the run ends
   if (active_policy) fatal("weft::run called while another run is active (nested run?)");
   int procs = cfg.procs;
   if (procs <= 0) procs = static_cast<int>(std::thread::hardware_concurrency());

@@ -511,6 +511,7 @@ void worksteal::schedule_loop(proc* pp) {
 }
 
 void worksteal::worker_main(proc* pp) {
+  WEFT_TSAN_QUIET();  // a scheduler context: TSan sees none of its synchronisation
   tls_proc = pp;
   scheduler_thread_init();
   schedule_loop(pp);
@@ -574,6 +575,7 @@ bool worksteal::del_timer(timer_node* t) {
 }
 
 void worksteal::timer_thread_main() {
+  WEFT_TSAN_QUIET();  // a scheduler context: TSan sees none of its synchronisation
   std::unique_lock<std::mutex> lk(tmu);
   while (!tstop) {
     timer_node* t = theap.top();
@@ -613,6 +615,9 @@ void worksteal::on_panic(g* gp, std::exception_ptr e) {
   print_panic(gp, e);
   std::fflush(stderr);
   dump_goroutines(2, gp);
+#if defined(WEFT_TSAN)
+  weft::detail::tsan_loud_begin();  // TSan refuses an exit with ignores still open
+#endif
   _exit(2);
 }
 

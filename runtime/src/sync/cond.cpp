@@ -56,6 +56,7 @@ bool release_qlock(void* a) {
 }  // namespace
 
 void cond::wait(std::source_location where) {
+  WEFT_TSAN_QUIET();
   detail::visible(op_kind::cond_wait, this, where);
   detail::waiter w;
   w.gp = detail::current();
@@ -115,6 +116,7 @@ void cond::wait(std::source_location where) {
 }
 
 void cond::signal(std::source_location where) {
+  WEFT_TSAN_QUIET();
   detail::visible(op_kind::cond_signal, this, where);
   qlock_acquire(qlock_);
   detail::waiter* w = head_;
@@ -133,6 +135,7 @@ void cond::signal(std::source_location where) {
 }
 
 void cond::broadcast(std::source_location where) {
+  WEFT_TSAN_QUIET();
   detail::visible(op_kind::cond_broadcast, this, where);
   qlock_acquire(qlock_);
   detail::waiter* w = head_;

@@ -55,6 +55,7 @@ bool mutex::try_lock(std::source_location where) {
 }
 
 void mutex::lock_slow(const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   detail::waiter w;
   w.gp = detail::current();
   if (!w.gp) detail::fatal("weft::mutex::lock called outside a goroutine");
@@ -126,6 +127,7 @@ void mutex::lock_slow(const std::source_location& where) {
 }
 
 void mutex::unlock_slow() {
+  WEFT_TSAN_QUIET();
   detail::backoff bo;
   std::uint32_t s;
   for (;;) {

@@ -27,6 +27,7 @@ bool release_qlock(void* a) {
 }  // namespace
 
 void once::call_slow(void (*fn)(void*), void* f, const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   detail::backoff bo;
   for (;;) {
     std::uint32_t s = state_.load(std::memory_order_acquire);
@@ -49,7 +50,10 @@ void once::call_slow(void (*fn)(void*), void* f, const std::source_location& whe
         once* o;
         ~finisher() { o->finish(); }
       } fin{this};
-      fn(f);
+      {
+        WEFT_TSAN_LOUD();  // f is the program's code: TSan watches it
+        fn(f);
+      }
       return;
     }
     if (!state_.compare_exchange_weak(s, s | qlock, std::memory_order_acquire,

@@ -80,6 +80,7 @@ bool rw_mutex::try_lock_shared(std::source_location where) {
 }
 
 void rw_mutex::lock_slow(const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   detail::waiter w;
   w.gp = self("weft::rw_mutex::lock called outside a goroutine");
   detail::backoff bo;
@@ -122,6 +123,7 @@ void rw_mutex::lock_slow(const std::source_location& where) {
 }
 
 void rw_mutex::lock_shared_slow(const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   detail::backoff bo;
   for (;;) {
     std::uint64_t s = state_.load(std::memory_order_relaxed);
@@ -151,6 +153,7 @@ void rw_mutex::lock_shared_slow(const std::source_location& where) {
 }
 
 void rw_mutex::unlock_shared_slow() {
+  WEFT_TSAN_QUIET();
   detail::backoff bo;
   for (;;) {
     std::uint64_t s = state_.load(std::memory_order_relaxed);
@@ -179,6 +182,7 @@ void rw_mutex::unlock_shared_slow() {
 }
 
 void rw_mutex::unlock_slow() {
+  WEFT_TSAN_QUIET();
   detail::backoff bo;
   std::uint64_t s;
   for (;;) {

@@ -13,6 +13,10 @@
 //  - A waiter enqueues only after seeing a non-zero counter under its qlock CAS; if the counter
 //    is zero when it wakes, fine; if it is non-zero again the group was reused too early, which
 //    panics as in Go.
+// Misuse under ThreadSanitizer, as Go's race detector sees it: the Add that takes the counter
+// from zero must happen before a Wait that blocks, so that Add reads and the first blocking
+// Wait writes one word (head_, the runtime's own, touched by nobody else TSan watches); an Add
+// from zero concurrent with a blocked Wait is then reported as a data race.
 #include "core/spin.hpp"
 #include "weft/detail/waiter.hpp"
 #include "weft/sync.hpp"
@@ -32,6 +36,7 @@ inline std::int64_t counter_of(std::uint64_t s) { return static_cast<std::int64_
 }  // namespace
 
 void wait_group::add(int delta, std::source_location where) {
+  WEFT_TSAN_QUIET();
   detail::visible(op_kind::wg_add, this, where, delta);
   if (delta < 0) detail::hb_release(this);  // done -> wait returns
   // One atomic add, as Go's Add: the counter lives in the high half, so the low bits (qlock,
@@ -39,6 +44,11 @@ void wait_group::add(int delta, std::source_location where) {
   const std::uint64_t step = static_cast<std::uint64_t>(static_cast<std::int64_t>(delta)) << 32;
   const std::uint64_t prev = state_.fetch_add(step, std::memory_order_acq_rel);
   const std::int64_t c = counter_of(prev) + delta;
+#if defined(WEFT_TSAN)
+  if (delta > 0 && counter_of(prev) == 0) {
+    detail::tsan_access(&head_, false, __builtin_return_address(0));  // Add from zero
+  }
+#endif
   if (c < 0 || c > INT32_MAX) {
     state_.fetch_sub(step, std::memory_order_relaxed);  // leave the group as it was
     detail::panic(c < 0 ? "sync: negative WaitGroup counter" : "sync: WaitGroup counter overflows");
@@ -71,6 +81,7 @@ void wait_group::add(int delta, std::source_location where) {
 }
 
 void wait_group::wait(std::source_location where) {
+  WEFT_TSAN_QUIET();
   detail::visible(op_kind::wg_wait, this, where);
   detail::backoff bo;
   for (;;) {
@@ -90,6 +101,9 @@ void wait_group::wait(std::source_location where) {
     detail::waiter w;
     w.gp = detail::current();
     if (!w.gp) detail::fatal("weft::wait_group::wait called outside a goroutine");
+#if defined(WEFT_TSAN)
+    if (!head_) detail::tsan_access(&head_, true, __builtin_return_address(0));  // 1st waiter
+#endif
     w.next = head_;
     head_ = &w;
     detail::park(detail::wait_reason::wait_group_wait, this, where, release_qlock, &state_);

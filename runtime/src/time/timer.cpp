@@ -221,21 +221,26 @@ timer_state* start(timer_state* s, duration d, const std::source_location& where
 void timer_retain(timer_state* s) noexcept { s->refs.fetch_add(1, std::memory_order_relaxed); }
 
 void timer_release(timer_state* s) noexcept {
-  if (s->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(s);
+  if (s->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  WEFT_TSAN_QUIET();
+  destroy(s);
 }
 
 timer_state* timer_make(duration d, duration period, const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   policy_or_die();
   return start(make_state(period, nullptr, nullptr, where), d, where);
 }
 
 timer_state* timer_make_func(duration d, const func_ops* ops, void* f,
                              const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   policy_or_die();
   return start(make_state(duration::zero(), ops, f, where), d, where);
 }
 
 chan<time_point> after_chan(duration d, const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   timer_state* s = timer_make(d, duration::zero(), where);
   chan<time_point> c = s->c;
   timer_release(s);  // the arming keeps the timer until it fires
@@ -245,6 +250,7 @@ chan<time_point> after_chan(duration d, const std::source_location& where) {
 const chan<time_point>& timer_chan(const timer_state* s) noexcept { return s->c; }
 
 bool timer_stop(timer_state* s, const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   if (!s) panic("time: Stop called on uninitialized Timer");
   visible(op_kind::timer_stop, s, where);
   int drops = 0;
@@ -256,6 +262,7 @@ bool timer_stop(timer_state* s, const std::source_location& where) {
 }
 
 bool timer_reset(timer_state* s, duration d, const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   if (!s) panic("time: Reset called on uninitialized Timer");
   visible(op_kind::timer_reset, s, where, d.count());
   hb_release(s);  // arming -> an after_func callback starts
@@ -275,6 +282,7 @@ void ticker_add_handle(timer_state* s) noexcept {
 }
 
 void ticker_drop_handle(timer_state* s) noexcept {
+  WEFT_TSAN_QUIET();
   if (s->handles.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     // The last handle: nobody can stop the ticker any more, so stop it now (no visible
     // operation: this is ownership, not a call of the program's).
@@ -288,6 +296,7 @@ void ticker_drop_handle(timer_state* s) noexcept {
 }
 
 void ticker_stop(timer_state* s, const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   visible(op_kind::timer_stop, s, where);
   int drops = 0;
   s->lock.lock();
@@ -297,6 +306,7 @@ void ticker_stop(timer_state* s, const std::source_location& where) {
 }
 
 void ticker_reset(timer_state* s, duration period, const std::source_location& where) {
+  WEFT_TSAN_QUIET();
   if (period <= duration::zero()) panic("non-positive interval for Ticker.Reset");
   if (!s) panic("time: Reset called on uninitialized Ticker");
   visible(op_kind::timer_reset, s, where, period.count());

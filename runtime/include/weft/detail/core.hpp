@@ -42,14 +42,58 @@ inline void visible(op_kind k, const void* obj, const std::source_location& wher
   if (controlled) active_policy->before(op{k, obj, where, arg});
 }
 
+// ---- ThreadSanitizer (builds with -DWEFT_SANITIZE=thread, macro WEFT_TSAN) ---------------
+//
+// The user's code is instrumented, weft's libraries are not; TSan learns the Go memory model's
+// edges only from the annotations below, never from the runtime's own synchronisation:
+//  - tsan_release / tsan_acquire (through hb_release / hb_acquire): one edge on a sync address.
+//  - quiet sections: out-of-line runtime code reachable from a goroutine runs with TSan ignoring
+//    both its memory accesses (the allocator, memcpy, and user move constructors the runtime
+//    runs on channel elements) and its synchronisation (the scheduler's mutexes, thread
+//    creation). A scheduler context (worker, timer thread, the explorer's loop) is quiet for its
+//    whole life. The annotations above still get through: they leave the quiet state for the
+//    one call. The depth is per goroutine (saved and restored by the fiber switch).
+//  - WEFT_TSAN_LOUD: user code that the runtime calls on a goroutine (once's function) is
+//    watched again for its duration.
+// Header fast paths whose std::atomic orderings are the runtime's, not the program's (a
+// mutex's state word), carry WEFT_NO_TSAN so TSan does not take them for synchronisation.
+#if defined(WEFT_TSAN)
+void tsan_release(const void* addr) noexcept;
+void tsan_acquire(const void* addr) noexcept;
+void tsan_quiet_begin() noexcept;
+void tsan_quiet_end() noexcept;
+/// tsan_access: an 8-byte read or write of addr as TSan sees it, at code address pc: how a
+/// primitive models a misuse as a race (Go's race.Read/race.Write in its sync package).
+void tsan_access(const void* addr, bool write, const void* pc) noexcept;
+/// tsan_loud_begin: leave the quiet state entirely; returns the depth tsan_loud_end restores.
+int tsan_loud_begin() noexcept;
+void tsan_loud_end(int depth) noexcept;
+struct tsan_quiet_scope {
+  tsan_quiet_scope() noexcept { tsan_quiet_begin(); }
+  ~tsan_quiet_scope() { tsan_quiet_end(); }
+  tsan_quiet_scope(const tsan_quiet_scope&) = delete;
+  tsan_quiet_scope& operator=(const tsan_quiet_scope&) = delete;
+};
+struct tsan_loud_scope {
+  int depth;
+  tsan_loud_scope() noexcept : depth(tsan_loud_begin()) {}
+  ~tsan_loud_scope() { tsan_loud_end(depth); }
+  tsan_loud_scope(const tsan_loud_scope&) = delete;
+  tsan_loud_scope& operator=(const tsan_loud_scope&) = delete;
+};
+#define WEFT_TSAN_QUIET() ::weft::detail::tsan_quiet_scope weft_tsan_quiet_scope_
+#define WEFT_TSAN_LOUD() ::weft::detail::tsan_loud_scope weft_tsan_loud_scope_
+#define WEFT_NO_TSAN __attribute__((no_sanitize("thread")))
+#else
+#define WEFT_TSAN_QUIET() static_cast<void>(0)
+#define WEFT_TSAN_LOUD() static_cast<void>(0)
+#define WEFT_NO_TSAN
+#endif
+
 /// hb_release / hb_acquire: announce a happens-before edge of the Go memory model on a sync
 /// address (see policy::hb_release). Every primitive calls these exactly where Go's race
 /// detector annotates its own sync points; they reach the checker's vector clocks and, in a
 /// ThreadSanitizer build, TSan. Nearly free otherwise.
-#if defined(WEFT_TSAN)
-void tsan_release(const void* addr) noexcept;
-void tsan_acquire(const void* addr) noexcept;
-#endif
 inline void hb_release(const void* addr) noexcept {
 #if defined(WEFT_TSAN)
   tsan_release(addr);

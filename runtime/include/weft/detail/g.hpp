@@ -52,6 +52,9 @@ struct stack {
   char* lo = nullptr;
   char* hi = nullptr;
   bool guarded = false;
+  // ThreadSanitizer builds: the TSan fiber that comes with this stack (one per stack, reused by
+  // the stack's successive goroutines; see runtime/src/core/tsan.hpp). nullptr otherwise.
+  void* tsan_fiber = nullptr;
 };
 
 struct g {
@@ -100,6 +103,12 @@ struct g {
   // Sanitizer fiber handles (unused in plain builds).
   void* tsan_fiber = nullptr;
   void* asan_fake_stack = nullptr;
+  // ThreadSanitizer: the goroutine's quiet-section depth while it is switched out; the sync
+  // word of its start edge (go -> start); whether it returned normally (its fiber may then be
+  // reused: TSan's view of its call stack is balanced).
+  int tsan_quiet = 0;
+  std::uint64_t tsan_sync = 0;
+  bool tsan_returned = false;
 };
 
 }  // namespace weft::detail

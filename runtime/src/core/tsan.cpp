@@ -1,0 +1,290 @@
+// runtime/src/core/tsan.cpp — what ThreadSanitizer is told about goroutines and about the
+// runtime's own code (builds with -DWEFT_SANITIZE=thread only; empty otherwise).
+//
+// See core/tsan.hpp for the edges and weft/detail/core.hpp for quiet sections. This file is
+// compiled without instrumentation like the rest of the runtime.
+//
+// Invariants:
+//  - tls_quiet is the quiet depth of the TSan context running on this thread: a goroutine's
+//    while it runs (saved in g::tsan_quiet while it is switched out), the scheduler's otherwise.
+//    Depth > 0 <=> that context has exactly one __tsan_ignore_thread_begin and one
+//    AnnotateIgnoreSyncBegin outstanding.
+//  - A fiber is destroyed only with no ignore outstanding (TSan dies otherwise): tsan_retire
+//    lifts a parked goroutine's quiet state first.
+//
+// Locking: none; everything is per thread or per g (owned by whoever runs or frees it).
+#include "core/tsan.hpp"
+
+#if defined(WEFT_TSAN)
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "weft/detail/core.hpp"
+
+extern "C" {
+void* __tsan_get_current_fiber(void);
+void* __tsan_create_fiber(unsigned flags);
+void __tsan_destroy_fiber(void* fiber);
+void __tsan_switch_to_fiber(void* fiber, unsigned flags);
+void __tsan_set_fiber_name(void* fiber, const char* name);
+void __tsan_acquire(void* addr);
+void __tsan_release(void* addr);
+void __tsan_ignore_thread_begin(void);
+void __tsan_ignore_thread_end(void);
+void AnnotateIgnoreSyncBegin(const char* file, int line);
+void AnnotateIgnoreSyncEnd(const char* file, int line);
+// A release-ordered atomic store is TSan's release-store: the sync address's history becomes
+// exactly the caller's (a plain release joins it with what was there).
+void __tsan_atomic64_store(volatile std::uint64_t* a, std::uint64_t v, int mo);
+void __tsan_read8_pc(void* addr, void* pc);
+void __tsan_write8_pc(void* addr, void* pc);
+void __tsan_java_alloc(unsigned long ptr, unsigned long size);
+void __tsan_java_free(unsigned long ptr, unsigned long size);
+}
+
+namespace weft::detail {
+
+namespace {
+
+constexpr unsigned no_sync = 1;     // __tsan_switch_to_fiber_no_sync
+constexpr int mo_release = 3;       // __tsan_memory_order_release
+
+thread_local int tls_quiet = 0;
+thread_local void* tls_sched_fiber = nullptr;
+// Whether the goroutine tsan_enter is starting got a new fiber (rather than its stack's).
+thread_local bool tls_fresh_fiber = false;
+
+// Every goroutine of a run releases here when its g is freed; the end of the run acquires.
+std::uint64_t run_sync = 0;
+
+// Fibers kept with free stacks (at most max_pooled_fibers, well below TSan's limit of 8128
+// threads and fibers alive at once; the rest go to live goroutines).
+constexpr int max_pooled_fibers = 4096;
+std::atomic<int> pooled_fibers{0};
+
+inline void ignore_begin() noexcept {
+  __tsan_ignore_thread_begin();
+  AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
+}
+inline void ignore_end() noexcept {
+  AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
+  __tsan_ignore_thread_end();
+}
+
+// Quarantined stacks of this thread, oldest first (a ring). Flushed to the shared pool when
+// the thread ends so no stack is lost.
+struct quarantine {
+  std::vector<stack> ring;
+  std::size_t head = 0;  // oldest
+  std::size_t n = 0;
+  ~quarantine();
+};
+thread_local quarantine tls_quarantine;
+
+}  // namespace
+
+// ---- quiet sections and edges (declared in weft/detail/core.hpp) ----------------------------
+
+void tsan_quiet_begin() noexcept {
+  if (tls_quiet++ == 0) ignore_begin();
+}
+
+void tsan_quiet_end() noexcept {
+  if (--tls_quiet == 0) ignore_end();
+}
+
+int tsan_loud_begin() noexcept {
+  int d = tls_quiet;
+  if (d > 0) ignore_end();
+  tls_quiet = 0;
+  return d;
+}
+
+void tsan_loud_end(int depth) noexcept {
+  if (depth > 0) ignore_begin();
+  tls_quiet = depth;
+}
+
+// An edge is announced even from a quiet section: lift the sync ignore for the one call (an
+// ignored context's releases and acquires would otherwise be dropped).
+void tsan_release(const void* addr) noexcept {
+  if (tls_quiet == 0) {
+    __tsan_release(const_cast<void*>(addr));
+    return;
+  }
+  AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
+  __tsan_release(const_cast<void*>(addr));
+  AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
+}
+
+void tsan_acquire(const void* addr) noexcept {
+  if (tls_quiet == 0) {
+    __tsan_acquire(const_cast<void*>(addr));
+    return;
+  }
+  AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
+  __tsan_acquire(const_cast<void*>(addr));
+  AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
+}
+
+void tsan_access(const void* addr, bool write, const void* pc) noexcept {
+  if (tls_quiet) __tsan_ignore_thread_end();
+  if (write) {
+    __tsan_write8_pc(const_cast<void*>(addr), const_cast<void*>(pc));
+  } else {
+    __tsan_read8_pc(const_cast<void*>(addr), const_cast<void*>(pc));
+  }
+  if (tls_quiet) __tsan_ignore_thread_begin();
+}
+
+// ---- the core's hooks (core/tsan.hpp) ------------------------------------------------------
+
+void tsan_sched_init() noexcept { tls_sched_fiber = __tsan_get_current_fiber(); }
+
+int tsan_enter(g* gp) noexcept {
+  if (!tls_sched_fiber) tls_sched_fiber = __tsan_get_current_fiber();
+  if (!gp->tsan_fiber) {
+    // First run: the fiber that comes with the stack, or a new one. (Made here, not at `go`:
+    // GCC 12's TSan allows at most 8128 threads and fibers at once, and a burst of spawns
+    // that have not run would use them up.) The scheduler is quiet, so a new fiber inherits
+    // no history: its start edges are explicit (tsan_started).
+    void* f = gp->stk.tsan_fiber;
+    tls_fresh_fiber = f == nullptr;  // read by tsan_started, next on this thread
+    if (f) {
+      gp->stk.tsan_fiber = nullptr;
+      pooled_fibers.fetch_sub(1, std::memory_order_relaxed);
+    } else {
+      f = __tsan_create_fiber(0);
+    }
+    // The name carries what Go's reports say of a goroutine: where it was created and by whom
+    // (TSan's own "created by" would show the scheduler making the fiber). TSan keeps 63
+    // characters of a name: the file's base name, not its path.
+    char name[64];
+    const char* file = gp->created_at.file_name();
+    if (const char* slash = file ? std::strrchr(file, '/') : nullptr) file = slash + 1;
+    if (gp->parent_id == 0 || !file || !*file) {  // a run's main goroutine
+      std::snprintf(name, sizeof name, "goroutine %llu", static_cast<unsigned long long>(gp->id));
+    } else {
+      std::snprintf(name, sizeof name, "goroutine %llu, go at %s:%u in goroutine %llu",
+                    static_cast<unsigned long long>(gp->id), file,
+                    static_cast<unsigned>(gp->created_at.line()),
+                    static_cast<unsigned long long>(gp->parent_id));
+    }
+    __tsan_set_fiber_name(f, name);
+    gp->tsan_fiber = f;
+    gp->tsan_returned = false;
+  }
+  int sched_depth = tls_quiet;
+  tls_quiet = gp->tsan_quiet;
+  __tsan_switch_to_fiber(gp->tsan_fiber, no_sync);
+  return sched_depth;
+}
+
+void tsan_return(int sched_depth) noexcept { tls_quiet = sched_depth; }
+
+void tsan_leave(g* gp) noexcept {
+  gp->tsan_quiet = tls_quiet;
+  __tsan_switch_to_fiber(tls_sched_fiber, no_sync);
+}
+
+void tsan_started(g* gp) noexcept {
+  __tsan_acquire(&gp->tsan_sync);  // go -> start
+  // The stack's previous users -> us. A fiber that came with the stack is already ordered
+  // after them (it ran them).
+  if (tls_fresh_fiber) __tsan_acquire(gp->stk.lo);
+}
+
+void tsan_spawned(g* gp) noexcept {
+  if (tls_quiet) AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
+  __tsan_atomic64_store(&gp->tsan_sync, 0, mo_release);
+  if (tls_quiet) AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
+}
+
+void tsan_retire(g* gp) noexcept {
+  void* f = gp->tsan_fiber;
+  if (!f) return;  // never ran: nothing of its own to pass on
+  gp->tsan_fiber = nullptr;
+  // The fiber stays with the stack, for the stack's next goroutine, when TSan's view of it is
+  // clean: the goroutine returned normally (an abandoned or unwound one leaves its shadow call
+  // stack unbalanced and maybe ignores outstanding), and the pool is not full.
+  bool keep = gp->tsan_returned && gp->stk.lo && !gp->stk.tsan_fiber &&
+              pooled_fibers.fetch_add(1, std::memory_order_relaxed) < max_pooled_fibers;
+  if (!keep && gp->tsan_returned && gp->stk.lo && !gp->stk.tsan_fiber) {
+    pooled_fibers.fetch_sub(1, std::memory_order_relaxed);
+  }
+  // Forget what TSan remembers about the top of the stack, where its next goroutine's frames
+  // will be: its shadow (which keeps only four accesses per 8-byte word; stale ones would crowd
+  // out the next goroutine's and hide its races) and sync objects (a dead frame's mutex or
+  // channel entry). Go resets a new goroutine stack's shadow the same way. TSan's only entry
+  // point for that in a C/C++ program is its Java heap interface: "allocate" the range (which
+  // resets the shadow) and "free" it at once (which drops the block and the sync objects).
+  if (gp->stk.lo) {
+    char* from = gp->stk.hi - tsan_stack_reset < gp->stk.lo ? gp->stk.lo
+                                                            : gp->stk.hi - tsan_stack_reset;
+    auto p = reinterpret_cast<unsigned long>(from);
+    auto n = static_cast<unsigned long>(gp->stk.hi - from);
+    __tsan_java_alloc(p, n);
+    __tsan_java_free(p, n);
+  }
+  // Act as the goroutine for a moment (no machine switch: TSan's current context only). A
+  // parked goroutine may be inside quiet sections: lift them.
+  void* self = __tsan_get_current_fiber();
+  __tsan_switch_to_fiber(f, no_sync);
+  if (gp->tsan_quiet > 0) ignore_end();
+  gp->tsan_quiet = 0;
+  // Its stack's next user happens after it (implied when the fiber goes on with the stack).
+  if (!keep && gp->stk.lo) __tsan_release(gp->stk.lo);
+  __tsan_release(&run_sync);  // the end of the run happens after it
+  __tsan_switch_to_fiber(self, no_sync);
+  if (keep) {
+    gp->stk.tsan_fiber = f;
+  } else {
+    __tsan_destroy_fiber(f);
+  }
+}
+
+void tsan_drop_fiber(stack& s) noexcept {
+  if (!s.tsan_fiber) return;
+  __tsan_destroy_fiber(s.tsan_fiber);
+  s.tsan_fiber = nullptr;
+  pooled_fibers.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void tsan_run_ended() noexcept { tsan_acquire(&run_sync); }
+
+bool tsan_quarantine(const stack& s, stack* out) noexcept {
+  quarantine& q = tls_quarantine;
+  if (q.ring.empty()) q.ring.resize(tsan_stack_quarantine);
+  if (q.n < q.ring.size()) {
+    q.ring[(q.head + q.n) % q.ring.size()] = s;
+    q.n++;
+    return false;
+  }
+  stack oldest = q.ring[q.head];  // (s and *out may be the same object)
+  q.ring[q.head] = s;
+  q.head = (q.head + 1) % q.ring.size();
+  *out = oldest;
+  return true;
+}
+
+namespace {
+
+quarantine::~quarantine() {
+  tsan_quiet_begin();  // runtime code, even at thread exit
+  for (; n > 0; n--) {
+    stack s = ring[head];
+    head = (head + 1) % ring.size();
+    stack_unquarantined(s);
+  }
+  tsan_quiet_end();
+}
+
+}  // namespace
+
+}  // namespace weft::detail
+
+#endif  // WEFT_TSAN
