@@ -241,10 +241,12 @@ TEST_P(Context, WithTimeoutFiresDeadlineExceeded) {
 
 TEST_P(Context, CancelBeforeTheDeadlineWins) {
   weft::run([&] {
-    auto [ctx, cancel] = weft::with_timeout(weft::background(), 2ms);
+    // The deadline is far enough that cancel() comes first even on a loaded machine under a
+    // sanitizer (2 ms was not).
+    auto [ctx, cancel] = weft::with_timeout(weft::background(), 100ms);
     cancel();
     EXPECT_EQ(ctx.err(), weft::canceled);
-    weft::timer(5ms).c().recv();  // past the deadline: the stopped timer changed nothing
+    weft::timer(150ms).c().recv();  // past the deadline: the stopped timer changed nothing
     EXPECT_EQ(ctx.err(), weft::canceled);
   }, cfg());
 }
