@@ -61,10 +61,15 @@ thread_local bool tls_fresh_fiber = false;
 // Every goroutine of a run releases here when its g is freed; the end of the run acquires.
 std::uint64_t run_sync = 0;
 
-// Fibers kept with free stacks (at most max_pooled_fibers, well below TSan's limit of 8128
-// threads and fibers alive at once; the rest go to live goroutines).
+// Fibers kept with free stacks. Making a fiber is most of what a goroutine costs under GCC 12's
+// TSan (a thread context and its trace: 3-4x on a spawn-heavy program such as skynet), so a
+// goroutine's fiber goes on with its stack, up to max_pooled_fibers kept, and only while all
+// fibers (live and kept) number under max_kept_total: TSan allows 8128 threads and fibers at
+// once, and live goroutines need the rest.
 constexpr int max_pooled_fibers = 4096;
+constexpr int max_kept_total = 6144;
 std::atomic<int> pooled_fibers{0};
+std::atomic<int> all_fibers{0};  // fibers in existence: live goroutines' and kept ones
 
 inline void ignore_begin() noexcept {
   __tsan_ignore_thread_begin();
@@ -159,6 +164,7 @@ int tsan_enter(g* gp) noexcept {
       pooled_fibers.fetch_sub(1, std::memory_order_relaxed);
     } else {
       f = __tsan_create_fiber(0);
+      all_fibers.fetch_add(1, std::memory_order_relaxed);
     }
     // The name carries what Go's reports say of a goroutine: where it was created and by whom
     // (TSan's own "created by" would show the scheduler making the fiber). TSan keeps 63
@@ -211,11 +217,11 @@ void tsan_retire(g* gp) noexcept {
   // The fiber stays with the stack, for the stack's next goroutine, when TSan's view of it is
   // clean: the goroutine returned normally (an abandoned or unwound one leaves its shadow call
   // stack unbalanced and maybe ignores outstanding), and the pool is not full.
-  bool keep = gp->tsan_returned && gp->stk.lo && !gp->stk.tsan_fiber &&
+  const bool can_keep = gp->tsan_returned && gp->stk.lo && !gp->stk.tsan_fiber &&
+                        all_fibers.load(std::memory_order_relaxed) <= max_kept_total;
+  bool keep = can_keep &&
               pooled_fibers.fetch_add(1, std::memory_order_relaxed) < max_pooled_fibers;
-  if (!keep && gp->tsan_returned && gp->stk.lo && !gp->stk.tsan_fiber) {
-    pooled_fibers.fetch_sub(1, std::memory_order_relaxed);
-  }
+  if (can_keep && !keep) pooled_fibers.fetch_sub(1, std::memory_order_relaxed);
   // Forget what TSan remembers about the top of the stack, where its next goroutine's frames
   // will be: its shadow (which keeps only four accesses per 8-byte word; stale ones would crowd
   // out the next goroutine's and hide its races) and sync objects (a dead frame's mutex or
@@ -244,6 +250,7 @@ void tsan_retire(g* gp) noexcept {
     gp->stk.tsan_fiber = f;
   } else {
     __tsan_destroy_fiber(f);
+    all_fibers.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
@@ -252,6 +259,7 @@ void tsan_drop_fiber(stack& s) noexcept {
   __tsan_destroy_fiber(s.tsan_fiber);
   s.tsan_fiber = nullptr;
   pooled_fibers.fetch_sub(1, std::memory_order_relaxed);
+  all_fibers.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void tsan_run_ended() noexcept { tsan_acquire(&run_sync); }

@@ -51,8 +51,10 @@ stack stack_alloc(std::size_t size) noexcept {
     long per_stack = 2;   // the stack and its guard page
 #if defined(WEFT_TSAN)
     // ThreadSanitizer splits its shadow mapping around each mapping the program makes, so a
-    // guarded stack costs four, and TSan's per-fiber state needs room of its own.
-    reserve = 16384;
+    // guarded stack costs four, and TSan's per-fiber state needs room of its own (up to 8128
+    // fibers, a few mappings each: with less reserved, a program with thousands of blocked
+    // goroutines ran out of mappings before it reached TSan's fiber limit).
+    reserve = 40000;
     per_stack = 4;
 #endif
     guard_budget = (read_max_map_count() - reserve) / per_stack;
