@@ -62,6 +62,9 @@ enum class fetch_status { ok, not_found, cancelled };
 /// fetch: the links on url after its simulated latency, or cancelled if ctx is done first.
 inline fetch_status fetch(const weft::context& ctx, const fake_web& web, const std::string& url,
                           std::vector<std::string>& links) {
+  // Already past the deadline: do not start (select would pick at random between a ready
+  // done() and a latency timer that a slow machine has already let fire).
+  if (ctx.err()) return fetch_status::cancelled;
   weft::timer t(latency(url));  // the "network"
   if (weft::select(weft::on_recv(t.c()), weft::on_recv(ctx.done())) == 1) {
     t.stop();  // nobody will wait for this page any more
@@ -112,8 +115,9 @@ inline bool claim(crawl_state& st, const std::string& url, int depth) {
 inline void visit(crawl_state& st, const std::string& url, int depth) {
   std::vector<std::string> links;
   fetch_status status = fetch_status::cancelled;
-  // Take a slot, or give up when the deadline passes while waiting for one.
-  if (weft::select(weft::on_send(st.slots, std::monostate{}), weft::on_recv(st.ctx.done())) == 0) {
+  // Take a slot, or give up when the deadline passes while waiting for one (or has passed: with
+  // both cases ready, select would choose at random).
+  if (!st.ctx.err() && weft::select(weft::on_send(st.slots, std::monostate{}), weft::on_recv(st.ctx.done())) == 0) {
     status = fetch(st.ctx, st.web, url, links);
     st.slots.recv();  // give the slot back
   }
