@@ -87,4 +87,18 @@ void BM_Skynet1M(benchmark::State& state) {
 }
 WEFT_BENCHMARK(BM_Skynet1M);
 
+// BM_Skynet100K: the same with 100,000 leaves (111,111 goroutines; Go: BenchmarkSkynet100K).
+// The size GCC 12's ThreadSanitizer runtime can run: it allows 8128 live fibers, and the 1M
+// skynet keeps more goroutines started and blocked at once than that (scripts/bench-tsan.sh).
+void BM_Skynet100K(benchmark::State& state) {
+  for (auto _ : state) {
+    std::int64_t sum = weftbench::skynet_run(100000, 10);
+    if (sum != weftbench::skynet_expected(100000)) {
+      state.SkipWithError("skynet: wrong sum");
+      break;
+    }
+  }
+}
+WEFT_BENCHMARK(BM_Skynet100K);
+
 }  // namespace

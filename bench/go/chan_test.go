@@ -97,3 +97,14 @@ func BenchmarkSkynet1M(b *testing.B) {
 		b.ReportMetric(float64(ru.Maxrss)/1024, "peakRSS_MB")
 	}
 }
+
+// BenchmarkSkynet100K: the same with 100,000 leaves (111,111 goroutines in all).
+func BenchmarkSkynet100K(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		c := make(chan int64, 1)
+		go skynet(c, 0, 100000, 10)
+		if got := <-c; got != 4999950000 {
+			b.Fatalf("skynet: sum %d", got)
+		}
+	}
+}
