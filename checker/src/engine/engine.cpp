@@ -80,7 +80,7 @@ void engine::hb_acquire(const void* addr) noexcept {
   hb_.acquire(c ? c->id : 0, addr);
 }
 
-void engine::shared_created(const void* var, const std::source_location& where) {
+void engine::shared_created(const void* var, const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   created_[var] = where;
 }
@@ -446,7 +446,7 @@ void engine::snapshot() {
     } else {
       x.state = s.started ? "runnable" : "runnable, not yet started";
       x.object = s.has_pending ? s.pending.object : nullptr;
-      x.at = s.has_pending ? s.pending.where : std::source_location{};
+      x.at = s.has_pending ? s.pending.where : weft::source_location{};
     }
     snap_.push_back(std::move(x));
   }
@@ -523,7 +523,7 @@ void engine::uninstall() {
   wd::nprocs = 1;
 }
 
-void engine::execute(g* main, const std::source_location& where, oracle* orc) {
+void engine::execute(g* main, const weft::source_location& where, oracle* orc) {
   WEFT_TSAN_QUIET();  // this thread schedules goroutines until the execution ends
   reset(orc);
   install();
@@ -581,7 +581,7 @@ const char* object_kind(op_kind k) {
   }
 }
 
-std::string site(const std::source_location& l) {
+std::string site(const weft::source_location& l) {
   if (l.line() == 0) return "(unknown site)";
   std::string f = l.file_name();
   return f + ":" + std::to_string(l.line());

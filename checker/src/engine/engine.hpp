@@ -45,7 +45,7 @@ struct assertion_signal {};
 struct gstate {
   g* gp = nullptr;
   std::uint64_t parent = 0;
-  std::source_location created{};
+  weft::source_location created{};
   std::uint64_t created_step = 0;
   bool started = false;
   bool exited = false;
@@ -61,9 +61,9 @@ struct goroutine_snapshot {
   std::uint64_t id;
   std::string state;   // "runnable", or the wait reason
   const void* object;
-  std::source_location created;
+  weft::source_location created;
   std::uint64_t parent;
-  std::source_location at;  // where it blocked / its pending op
+  weft::source_location at;  // where it blocked / its pending op
   op_kind pending_kind;
   bool has_pending;
   int wg_count = -1;   // when blocked on a wait_group: its counter
@@ -74,7 +74,7 @@ class engine final : public weft::policy {
   explicit engine(const options& o);
 
   /// execute: one execution of `main_fn` (already-made g, status idle) under `orc`.
-  void execute(g* main, const std::source_location& where, oracle* orc);
+  void execute(g* main, const weft::source_location& where, oracle* orc);
 
   // policy
   int run(g* main) override;
@@ -96,7 +96,7 @@ class engine final : public weft::policy {
   void hb_acquire(const void* addr) noexcept override;
 
   /// shared_created: a shared<T> was constructed (its creation site, for race reports).
-  void shared_created(const void* var, const std::source_location& where);
+  void shared_created(const void* var, const weft::source_location& where);
   /// redundant: the last execution was cut short because every runnable goroutine was in the
   /// DPOR sleep set (it repeats an explored trace); it does not count as an execution.
   bool redundant() const noexcept { return redundant_; }
@@ -157,7 +157,7 @@ class engine final : public weft::policy {
   std::vector<gstate> gs_;      // indexed by goroutine id
   trace tr_;
   hb_tracker hb_;
-  std::unordered_map<const void*, std::source_location> created_;
+  std::unordered_map<const void*, weft::source_location> created_;
   std::unordered_map<const void*, std::uint32_t> obj_ids_;  // canonical object numbers
   std::uint32_t obj_id(const void* p);
   std::int32_t pending_node_ = -1;     // the choice that picked the next event

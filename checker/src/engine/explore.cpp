@@ -110,7 +110,7 @@ std::string program_name() {
   return arg0.empty() ? "./the_test" : arg0;
 }
 
-std::string site(const std::source_location& l) {
+std::string site(const weft::source_location& l) {
   return std::string(l.file_name()) + ":" + std::to_string(l.line());
 }
 
@@ -173,7 +173,7 @@ std::vector<std::uint64_t> currents_of(const engine& eng) {
 // fixpoint. Every candidate is run and kept only if it fails with the same kind, so a program
 // where this is not monotone only makes shrinking less effective. Leaves `eng` holding the
 // simplest failing execution found.
-shrink_note shrink(body_ref body, engine& eng, const std::source_location& where) {
+shrink_note shrink(body_ref body, engine& eng, const weft::source_location& where) {
   shrink_note note;
   const failure kind = eng.kind();
   note.from_choices = eng.choices().size();
@@ -244,7 +244,7 @@ shrink_note shrink(body_ref body, engine& eng, const std::source_location& where
 }
 
 void fill_failure(result& r, const engine& eng, const options& o, std::uint64_t index,
-                  std::uint32_t site_id, const std::source_location& where,
+                  std::uint32_t site_id, const weft::source_location& where,
                   const std::string& test_name, bool replayed, const shrink_note* sh = nullptr) {
   r.kind = eng.kind();
   r.message = eng.message();
@@ -304,7 +304,7 @@ void check_not_nested() {
 }
 
 result run_token(body_ref body, const schedule_token& t, options o,
-                 const std::source_location& where, const std::string& test_name) {
+                 const weft::source_location& where, const std::string& test_name) {
   o.strat = static_cast<strategy>(t.strat <= 3 ? t.strat : 0);
   o.seed = t.seed;
   o.timers = (t.flags & 1) ? timer_mode::strict : timer_mode::explore;
@@ -356,7 +356,7 @@ void resolve_options(options& o) {
   env_int("WEFT_PREEMPTIONS", o.preemption_bound);
 }
 
-result explore_impl(body_ref body, options o, std::source_location where, std::string test_name) {
+result explore_impl(body_ref body, options o, weft::source_location where, std::string test_name) {
   check_not_nested();
   resolve_options(o);
   const std::uint32_t site_id = site_hash(where.file_name(), where.line());
@@ -427,7 +427,7 @@ result explore_impl(body_ref body, options o, std::source_location where, std::s
   return r;
 }
 
-result replay_impl(body_ref body, std::string_view token, options o, std::source_location where,
+result replay_impl(body_ref body, std::string_view token, options o, weft::source_location where,
                    std::string test_name) {
   check_not_nested();
   std::string err;
@@ -529,12 +529,12 @@ std::unique_ptr<weft::policy> make_program_policy(const char* spec, std::string*
 }  // namespace detail
 
 namespace detail {
-void shared_created(const void* var, const std::source_location& where) noexcept {
+void shared_created(const void* var, const weft::source_location& where) noexcept {
   if (auto* e = dynamic_cast<engine*>(weft::detail::active_policy)) e->shared_created(var, where);
 }
 }  // namespace detail
 
-void require(bool cond, std::string_view what, std::source_location where) {
+void require(bool cond, std::string_view what, weft::source_location where) {
   if (cond) return;
   WEFT_TSAN_QUIET();
   auto* eng = dynamic_cast<detail::engine*>(weft::detail::active_policy);

@@ -41,7 +41,7 @@ void hb_tracker::acquire(std::uint64_t g, const void* addr) {
 }
 
 std::optional<race_info> hb_tracker::on_access(std::uint64_t g, const void* var, bool write,
-                                               const std::source_location& where) {
+                                               const weft::source_location& where) {
   vclock& c = vc(g);
   access now{g, c.get(g), write, where};
   var_state& v = vars_[var];

@@ -16,7 +16,7 @@
 
 #include <cstdint>
 #include <optional>
-#include <source_location>
+#include "weft/source_location.hpp"
 #include <unordered_map>
 #include <vector>
 
@@ -28,7 +28,7 @@ struct access {
   std::uint64_t goid = 0;
   std::uint32_t clock = 0;
   bool write = false;
-  std::source_location where{};
+  weft::source_location where{};
 };
 
 struct race_info {
@@ -45,7 +45,7 @@ class hb_tracker {
   void acquire(std::uint64_t g, const void* addr);
   /// access: record a shared<T> access by g; returns the first race it completes, if any.
   std::optional<race_info> on_access(std::uint64_t g, const void* var, bool write,
-                                     const std::source_location& where);
+                                     const weft::source_location& where);
   /// happens_before: does epoch a happen before goroutine g's current point?
   bool ordered(const access& a, std::uint64_t g) const { return a.clock <= vc(g).get(a.goid); }
 

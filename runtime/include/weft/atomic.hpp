@@ -13,14 +13,14 @@
 // The arithmetic/bitwise members exist for integral T (not bool); fetch_add/fetch_sub and
 // ++/-- also for pointers.
 //
-// Call-site capture: every named member takes a defaulted std::source_location. Operators
+// Call-site capture: every named member takes a defaulted weft::source_location. Operators
 // cannot, so `x++`, `x = v`, `T(x)` report this header's own line as their site.
 #pragma once
 
 #include <atomic>
 #include <concepts>
 #include <cstddef>
-#include <source_location>
+#include "weft/source_location.hpp"
 #include <type_traits>
 
 #include "weft/detail/core.hpp"
@@ -39,7 +39,7 @@ class atomic {
 
  public:
   using value_type = T;
-  using loc = std::source_location;
+  using loc = weft::source_location;
 
   static constexpr bool is_always_lock_free = std::atomic<T>::is_always_lock_free;
 

@@ -30,7 +30,7 @@
 #include <iterator>
 #include <new>
 #include <optional>
-#include <source_location>
+#include "weft/source_location.hpp"
 #include <type_traits>
 #include <utility>
 
@@ -74,7 +74,7 @@ struct sudog : waiter {
   bool is_select = false;   // the goroutine may be won by another case (g::select_done)
 };
 
-hchan* chan_make(const elem_ops* ops, std::int64_t cap, const std::source_location& where);
+hchan* chan_make(const elem_ops* ops, std::int64_t cap, const weft::source_location& where);
 
 /// chan_retain / chan_release: one more / one fewer handle (the last release frees).
 void chan_retain(hchan* c) noexcept;
@@ -82,11 +82,11 @@ void chan_release(hchan* c) noexcept;
 
 /// chan_send: blocking send of *elem (moved from; the caller still destroys *elem). c == nullptr
 /// blocks forever. Panics "send on closed channel". Goroutines only.
-void chan_send(hchan* c, void* elem, const std::source_location& where);
+void chan_send(hchan* c, void* elem, const weft::source_location& where);
 /// chan_recv: blocking receive into the uninitialised storage at elem. Returns true when a value
 /// was constructed there, false when the channel is closed and drained (elem untouched).
 /// c == nullptr blocks forever. Goroutines only.
-bool chan_recv(hchan* c, void* elem, const std::source_location& where);
+bool chan_recv(hchan* c, void* elem, const weft::source_location& where);
 /// chan_close: Go's close(c). Panics on nil or closed channels.
 void chan_close(hchan* c);
 std::int64_t chan_len(const hchan* c) noexcept;
@@ -128,7 +128,7 @@ class chan {
   chan() noexcept = default;
   /// chan(cap): make(chan T, cap). cap == 0 is unbuffered. A negative or absurd capacity
   /// panics "makechan: size out of range". One allocation (header and buffer together).
-  explicit chan(std::int64_t cap, std::source_location where = std::source_location::current())
+  explicit chan(std::int64_t cap, weft::source_location where = weft::source_location::current())
       : h_(detail::chan_make(&detail::elem_ops_of<T>, cap, where)) {}
 
   chan(const chan& o) noexcept : h_(o.h_) {
@@ -155,13 +155,13 @@ class chan {
   /// send: Go's `c <- v`. Blocks (parks) until a receiver takes v or the buffer has room.
   /// Panics "send on closed channel" if the channel is closed, or gets closed while we wait.
   /// Goroutines only. Cost when it blocks: one park and one ready, no allocation.
-  void send(T v, std::source_location where = std::source_location::current()) const {
+  void send(T v, weft::source_location where = weft::source_location::current()) const {
     detail::visible(op_kind::chan_send, h_, where);
     detail::chan_send(h_, &v, where);
   }
 
   /// recv: Go's `v := <-c`. Blocks until a value arrives; T{} once closed and drained.
-  T recv(std::source_location where = std::source_location::current()) const {
+  T recv(weft::source_location where = weft::source_location::current()) const {
     static_assert(std::is_default_constructible_v<T>, "weft::chan<T>::recv needs T{}");
     detail::visible(op_kind::chan_recv, h_, where);
     slot s;
@@ -170,7 +170,7 @@ class chan {
   }
 
   /// recv_ok: Go's `v, ok := <-c`; ok is false (and v is T{}) once closed and drained.
-  recv_result<T> recv_ok(std::source_location where = std::source_location::current()) const {
+  recv_result<T> recv_ok(weft::source_location where = weft::source_location::current()) const {
     static_assert(std::is_default_constructible_v<T>, "weft::chan<T>::recv_ok needs T{}");
     detail::visible(op_kind::chan_recv, h_, where);
     slot s;
@@ -180,17 +180,17 @@ class chan {
 
   /// close: Go's close(c). Wakes every blocked receiver (T{}, ok == false) and every blocked
   /// sender (which panics). Panics "close of nil channel" / "close of closed channel".
-  void close(std::source_location where = std::source_location::current()) const {
+  void close(weft::source_location where = weft::source_location::current()) const {
     detail::visible(op_kind::chan_close, h_, where);
     detail::chan_close(h_);
   }
 
   /// len / cap: Go's len(c) / cap(c) (0 for the nil channel). len is a snapshot.
-  std::int64_t len(std::source_location where = std::source_location::current()) const {
+  std::int64_t len(weft::source_location where = weft::source_location::current()) const {
     detail::visible(op_kind::chan_len, h_, where);
     return detail::chan_len(h_);
   }
-  std::int64_t cap(std::source_location where = std::source_location::current()) const {
+  std::int64_t cap(weft::source_location where = weft::source_location::current()) const {
     detail::visible(op_kind::chan_cap, h_, where);
     return detail::chan_cap(h_);
   }
@@ -225,7 +225,7 @@ class chan {
 
    private:
     friend class chan;
-    iterator(const chan* c, const std::source_location& where) : c_(c), where_(where) {}
+    iterator(const chan* c, const weft::source_location& where) : c_(c), where_(where) {}
     void next() {
       v_.reset();
       detail::visible(op_kind::chan_recv, c_->h_, where_);
@@ -233,10 +233,10 @@ class chan {
       if (detail::chan_recv(c_->h_, s.ptr(), where_)) v_.emplace(s.take());
     }
     const chan* c_ = nullptr;
-    std::source_location where_{};
+    weft::source_location where_{};
     std::optional<T> v_;
   };
-  iterator begin(std::source_location where = std::source_location::current()) const {
+  iterator begin(weft::source_location where = weft::source_location::current()) const {
     iterator it(this, where);
     it.next();
     return it;

@@ -55,7 +55,7 @@
 #include <iosfwd>
 #include <new>
 #include <optional>
-#include <source_location>
+#include "weft/source_location.hpp"
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -158,11 +158,11 @@ ctx_node* ctx_with_value(ctx_node* parent, const value_ops* ops, const void* key
 const void* ctx_value(const ctx_node* n, const void* key_type, const void* key,
                       const void* val_type) noexcept;
 chan<std::monostate> ctx_done(const ctx_node* n) noexcept;
-error ctx_err(const ctx_node* n, const std::source_location& where);
+error ctx_err(const ctx_node* n, const weft::source_location& where);
 std::optional<time_point> ctx_deadline(const ctx_node* n) noexcept;
 ctx_node* ctx_with_cancel(ctx_node* parent);
 ctx_node* ctx_with_deadline(ctx_node* parent, time_point d);
-void ctx_cancel(ctx_node* n, const std::source_location& where);
+void ctx_cancel(ctx_node* n, const weft::source_location& where);
 /// ctx_registered_children: how many children are registered for cancellation under n
 /// (diagnostics and tests: a cancelled or destroyed child must not stay registered).
 std::size_t ctx_registered_children(const ctx_node* n) noexcept;
@@ -201,7 +201,7 @@ class context {
   chan<std::monostate> done() const noexcept { return detail::ctx_done(n_); }
   /// err: nil until done() is closed, then canceled or deadline_exceeded (set before the close,
   /// never changed after). A visible operation.
-  error err(std::source_location where = std::source_location::current()) const {
+  error err(weft::source_location where = weft::source_location::current()) const {
     return detail::ctx_err(n_, where);
   }
   /// deadline: when the context will be cancelled by itself, if ever.
@@ -260,7 +260,7 @@ class cancel_func {
   ~cancel_func() {
     if (n_) detail::ctx_release(n_);
   }
-  void operator()(std::source_location where = std::source_location::current()) const {
+  void operator()(weft::source_location where = weft::source_location::current()) const {
     if (n_) detail::ctx_cancel(n_, where);
   }
 

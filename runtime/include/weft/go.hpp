@@ -3,7 +3,7 @@
 
 #include <cstdint>
 #include <new>
-#include <source_location>
+#include "weft/source_location.hpp"
 #include <type_traits>
 #include <utility>
 
@@ -29,7 +29,7 @@ g* make_g(Fn&& f) {
 }
 
 /// run_main: run gp as goroutine 1 under the policy chosen by cfg (and WEFT_SCHED).
-int run_main(g* gp, const config& cfg, const std::source_location& where);
+int run_main(g* gp, const config& cfg, const weft::source_location& where);
 
 }  // namespace detail
 
@@ -41,7 +41,7 @@ int run_main(g* gp, const config& cfg, const std::source_location& where);
 /// WEFT_SCHED=random:<seed> in the environment runs the program on one thread under the
 /// deterministic scheduler instead (see weft::check).
 template <class F>
-int run(F&& main, config cfg = {}, std::source_location where = std::source_location::current()) {
+int run(F&& main, config cfg = {}, weft::source_location where = weft::source_location::current()) {
   detail::set_stack_size(cfg.stack_size);
   return detail::run_main(detail::make_g(std::forward<F>(main)), cfg, where);
 }
@@ -49,13 +49,13 @@ int run(F&& main, config cfg = {}, std::source_location where = std::source_loca
 /// go: start f (any callable, moved or copied in) in a new goroutine. Must be called from a
 /// goroutine. Costs one g and stack from a per-thread cache: no allocation in steady state.
 template <class F>
-void go(F&& f, std::source_location where = std::source_location::current()) {
+void go(F&& f, weft::source_location where = weft::source_location::current()) {
   detail::visible(op_kind::go, nullptr, where);
   detail::start_g(detail::make_g(std::forward<F>(f)), where);
 }
 
 /// yield: let other goroutines run; the caller stays runnable (Go's runtime.Gosched).
-inline void yield(std::source_location where = std::source_location::current()) {
+inline void yield(weft::source_location where = weft::source_location::current()) {
   detail::visible(op_kind::yield, nullptr, where);
   detail::yield_now();
 }

@@ -22,7 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
-#include <source_location>
+#include "weft/source_location.hpp"
 
 namespace weft {
 
@@ -59,7 +59,7 @@ const char* to_string(op_kind) noexcept;
 struct op {
   op_kind kind;
   const void* object;           // the primitive's address (its identity for DPOR and reports)
-  std::source_location where;   // the user's call site
+  weft::source_location where;   // the user's call site
   std::int64_t arg = 0;         // kind-specific: wg delta, select case count, ...
 };
 

@@ -21,7 +21,7 @@
 
 #include <cstdint>
 #include <functional>
-#include <source_location>
+#include "weft/source_location.hpp"
 #include <type_traits>
 #include <utility>
 
@@ -43,7 +43,7 @@ struct scase {
 /// of the case performed, or -1 when nothing was ready and block is false (the default case).
 /// For a receive case *recv_ok says whether a value was constructed at its elem.
 int selectgo(scase* cases, int n, std::uint16_t* scratch, bool block, bool* recv_ok,
-             const std::source_location& where);
+             const weft::source_location& where);
 
 struct noop_callback {
   void operator()() const noexcept {}
@@ -77,11 +77,11 @@ struct recv_case {
   static constexpr bool is_default = false;
   detail::hchan* c;
   F f;
-  std::source_location where;
+  weft::source_location where;
   alignas(T) unsigned char buf[sizeof(T)];  // left uninitialised: the core constructs into it
 
   template <class G>
-  recv_case(detail::hchan* ch, G&& g, const std::source_location& w)
+  recv_case(detail::hchan* ch, G&& g, const weft::source_location& w)
       : c(ch), f(std::forward<G>(g)), where(w) {}
 
   void fill(detail::scase& s) noexcept {
@@ -108,10 +108,10 @@ struct send_case {
   detail::hchan* c;
   T v;
   F f;
-  std::source_location where;
+  weft::source_location where;
 
   template <class U, class G>
-  send_case(detail::hchan* ch, U&& u, G&& g, const std::source_location& w)
+  send_case(detail::hchan* ch, U&& u, G&& g, const weft::source_location& w)
       : c(ch), v(std::forward<U>(u)), f(std::forward<G>(g)), where(w) {}
 
   void fill(detail::scase& s) noexcept {
@@ -126,7 +126,7 @@ template <class F>
 struct default_case {
   static constexpr bool is_default = true;
   F f;
-  std::source_location where;
+  weft::source_location where;
   void fire(bool) { std::invoke(f); }
 };
 
@@ -134,40 +134,40 @@ struct default_case {
 /// nothing; ok is false (and v is T{}) when the channel is closed and drained.
 template <class T, class F>
 recv_case<T, std::decay_t<F>> on_recv(const chan<T>& c, F&& f,
-                                      std::source_location where = std::source_location::current()) {
+                                      weft::source_location where = weft::source_location::current()) {
   return {c.raw(), std::forward<F>(f), where};
 }
 template <class T>
 recv_case<T, detail::noop_callback> on_recv(
-    const chan<T>& c, std::source_location where = std::source_location::current()) {
+    const chan<T>& c, weft::source_location where = weft::source_location::current()) {
   return {c.raw(), detail::noop_callback{}, where};
 }
 
 /// on_send: a send case, `case c <- v:`; v is converted to T when the case is built.
 template <class T, class U, class F>
 send_case<T, std::decay_t<F>> on_send(const chan<T>& c, U&& v, F&& f,
-                                      std::source_location where = std::source_location::current()) {
+                                      weft::source_location where = weft::source_location::current()) {
   return {c.raw(), T(std::forward<U>(v)), std::forward<F>(f), where};
 }
 template <class T, class U>
 send_case<T, detail::noop_callback> on_send(
-    const chan<T>& c, U&& v, std::source_location where = std::source_location::current()) {
+    const chan<T>& c, U&& v, weft::source_location where = weft::source_location::current()) {
   return {c.raw(), T(std::forward<U>(v)), detail::noop_callback{}, where};
 }
 
 /// on_default: the default case: taken when no other case is ready right now.
 template <class F>
 default_case<std::decay_t<F>> on_default(
-    F&& f, std::source_location where = std::source_location::current()) {
+    F&& f, weft::source_location where = weft::source_location::current()) {
   return {std::forward<F>(f), where};
 }
 inline default_case<detail::noop_callback> on_default(
-    std::source_location where = std::source_location::current()) {
+    weft::source_location where = weft::source_location::current()) {
   return {{}, where};
 }
 
 /// select(): no cases: blocks the calling goroutine forever (Go's `select {}`).
-inline int select(std::source_location where = std::source_location::current()) {
+inline int select(weft::source_location where = weft::source_location::current()) {
   detail::visible(op_kind::select, nullptr, where, 0);
   bool ok = false;
   return detail::selectgo(nullptr, 0, nullptr, true, &ok, where);
@@ -183,7 +183,7 @@ int select(Cases&&... cases) {
   static_assert(n - ndefault <= 32767, "weft::select: too many cases");
   constexpr int ncomm = n - ndefault;
 
-  std::source_location where = [](auto& first, auto&...) { return first.where; }(cases...);
+  weft::source_location where = [](auto& first, auto&...) { return first.where; }(cases...);
   detail::visible(op_kind::select, nullptr, where, n);
 
   detail::scase sc[ncomm > 0 ? ncomm : 1];

@@ -14,7 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <source_location>
+#include "weft/source_location.hpp"
 #include <type_traits>
 
 #include "weft/detail/core.hpp"
@@ -36,7 +36,7 @@ class mutex {
   mutex& operator=(const mutex&) = delete;
 
   /// lock: blocks (parks) until the mutex is held by the caller. Goroutines only.
-  WEFT_NO_TSAN void lock(std::source_location where = std::source_location::current()) {
+  WEFT_NO_TSAN void lock(weft::source_location where = weft::source_location::current()) {
     detail::visible(op_kind::mutex_lock, this, where);
     std::uint32_t z = 0;
     if (!state_.compare_exchange_strong(z, locked, std::memory_order_acquire,
@@ -46,10 +46,10 @@ class mutex {
     detail::hb_acquire(this);  // unlock -> next lock
   }
   /// try_lock: takes the mutex if it is free (and not reserved for a starving waiter).
-  bool try_lock(std::source_location where = std::source_location::current());
+  bool try_lock(weft::source_location where = weft::source_location::current());
   /// unlock: releases the mutex; "sync: unlock of unlocked mutex" panics if it was not held.
   /// Any goroutine may unlock (as in Go).
-  WEFT_NO_TSAN void unlock(std::source_location where = std::source_location::current()) {
+  WEFT_NO_TSAN void unlock(weft::source_location where = weft::source_location::current()) {
     detail::visible(op_kind::mutex_unlock, this, where);
     detail::hb_release(this);
     std::uint32_t l = locked;
@@ -62,7 +62,7 @@ class mutex {
 
  private:
   static constexpr std::uint32_t locked = 1, qlock = 2, waiters = 4, starving = 8;
-  void lock_slow(const std::source_location& where);
+  void lock_slow(const weft::source_location& where);
   void unlock_slow();
   std::atomic<std::uint32_t> state_{0};
   detail::waiter* head_ = nullptr;  // guarded by the qlock bit
@@ -78,10 +78,10 @@ class wait_group {
   wait_group(const wait_group&) = delete;
   wait_group& operator=(const wait_group&) = delete;
 
-  void add(int delta, std::source_location where = std::source_location::current());
-  void done(std::source_location where = std::source_location::current()) { add(-1, where); }
+  void add(int delta, weft::source_location where = weft::source_location::current());
+  void done(weft::source_location where = weft::source_location::current()) { add(-1, where); }
   /// wait: parks until the counter is zero. Goroutines only.
-  void wait(std::source_location where = std::source_location::current());
+  void wait(weft::source_location where = weft::source_location::current());
   /// count: the current counter (diagnostics; racy by nature).
   WEFT_NO_TSAN int count() const noexcept {
     return static_cast<int>(static_cast<std::int64_t>(state_.load(std::memory_order_relaxed)) >> 32);
@@ -112,7 +112,7 @@ class rw_mutex {
   rw_mutex& operator=(const rw_mutex&) = delete;
 
   /// lock: parks until the caller holds the write lock (Go's Lock). Goroutines only.
-  WEFT_NO_TSAN void lock(std::source_location where = std::source_location::current()) {
+  WEFT_NO_TSAN void lock(weft::source_location where = weft::source_location::current()) {
     detail::visible(op_kind::rw_lock, this, where);
     std::uint64_t z = 0;
     if (!state_.compare_exchange_strong(z, writer, std::memory_order_acquire,
@@ -123,9 +123,9 @@ class rw_mutex {
     detail::hb_acquire(runlock_sync());  // every runlock -> next lock
   }
   /// try_lock: takes the write lock if nobody (reader or writer) holds or awaits it.
-  bool try_lock(std::source_location where = std::source_location::current());
+  bool try_lock(weft::source_location where = weft::source_location::current());
   /// unlock: releases the write lock ("sync: Unlock of unlocked RWMutex" if not write-locked).
-  WEFT_NO_TSAN void unlock(std::source_location where = std::source_location::current()) {
+  WEFT_NO_TSAN void unlock(weft::source_location where = weft::source_location::current()) {
     detail::visible(op_kind::rw_unlock, this, where);
     detail::hb_release(this);  // unlock -> later lock_shared and lock
     std::uint64_t w = writer;
@@ -137,7 +137,7 @@ class rw_mutex {
   }
 
   /// lock_shared: parks while a writer holds the lock or has announced itself (Go's RLock).
-  WEFT_NO_TSAN void lock_shared(std::source_location where = std::source_location::current()) {
+  WEFT_NO_TSAN void lock_shared(weft::source_location where = weft::source_location::current()) {
     detail::visible(op_kind::rw_rlock, this, where);
     std::uint64_t s = state_.load(std::memory_order_relaxed);
     if ((s & writer) || !state_.compare_exchange_weak(s, s + reader, std::memory_order_acquire,
@@ -147,10 +147,10 @@ class rw_mutex {
     detail::hb_acquire(this);  // unlock -> later lock_shared
   }
   /// try_lock_shared: takes a read lock unless a writer holds the lock or has announced itself.
-  bool try_lock_shared(std::source_location where = std::source_location::current());
+  bool try_lock_shared(weft::source_location where = weft::source_location::current());
   /// unlock_shared: releases one read lock ("sync: RUnlock of unlocked RWMutex" if none is
   /// held). The last reader out hands the lock to an announced writer.
-  WEFT_NO_TSAN void unlock_shared(std::source_location where = std::source_location::current()) {
+  WEFT_NO_TSAN void unlock_shared(weft::source_location where = weft::source_location::current()) {
     detail::visible(op_kind::rw_runlock, this, where);
     detail::hb_release(runlock_sync());  // runlock -> next lock (merged over all readers)
     std::uint64_t s = state_.load(std::memory_order_relaxed);
@@ -170,9 +170,9 @@ class rw_mutex {
       wwait = 8,                               // writers queue for their turn
       rwait = 16,                              // readers wait for the writer to unlock
       reader = std::uint64_t{1} << 32;
-  void lock_slow(const std::source_location& where);
+  void lock_slow(const weft::source_location& where);
   void unlock_slow();
-  void lock_shared_slow(const std::source_location& where);
+  void lock_shared_slow(const weft::source_location& where);
   void unlock_shared_slow();
   /// runlock_sync: the sync address of the runlock -> lock edge (Go's writerSem annotation).
   const void* runlock_sync() const noexcept { return &pending_; }
@@ -199,7 +199,7 @@ class once {
   /// load. Goroutines only (a caller that must wait parks). f calling call() on the same once
   /// deadlocks, as in Go.
   template <class F>
-  WEFT_NO_TSAN void call(F&& f, std::source_location where = std::source_location::current()) {
+  WEFT_NO_TSAN void call(F&& f, weft::source_location where = weft::source_location::current()) {
     static_assert(std::is_invocable_v<F&>, "weft::once::call needs a callable taking no arguments");
     detail::visible(op_kind::once_call, this, where);
     if (state_.load(std::memory_order_acquire) & done) {
@@ -213,7 +213,7 @@ class once {
 
  private:
   static constexpr std::uint32_t qlock = 1, running = 2, done = 4;
-  void call_slow(void (*fn)(void*), void* f, const std::source_location& where);
+  void call_slow(void (*fn)(void*), void* f, const weft::source_location& where);
   void finish() noexcept;
   std::atomic<std::uint32_t> state_{0};
   detail::waiter* head_ = nullptr;  // callers waiting for f; guarded by the qlock bit
@@ -233,12 +233,12 @@ class cond {
   /// call; returns with the mutex held, also when it exits by an exception after unlocking.
   /// Without the mutex held it panics ("sync: unlock of unlocked mutex"; Go: fatal error) and
   /// leaves the cond as if it had never been called. Goroutines only.
-  void wait(std::source_location where = std::source_location::current());
+  void wait(weft::source_location where = weft::source_location::current());
   /// signal: wakes the goroutine that has waited longest, if any. Never blocks. The mutex need
   /// not be held.
-  void signal(std::source_location where = std::source_location::current());
+  void signal(weft::source_location where = weft::source_location::current());
   /// broadcast: wakes every waiting goroutine. Never blocks.
-  void broadcast(std::source_location where = std::source_location::current());
+  void broadcast(weft::source_location where = weft::source_location::current());
   /// locker: the mutex given at construction (Go's c.L).
   mutex& locker() const noexcept { return *mu_; }
 

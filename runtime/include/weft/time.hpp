@@ -37,7 +37,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <source_location>
+#include "weft/source_location.hpp"
 #include <type_traits>
 #include <utility>
 
@@ -108,15 +108,15 @@ inline constexpr func_ops func_ops_of{
     [](void* f) { (*static_cast<F*>(f))(); },
     [](void* f) noexcept { static_cast<F*>(f)->~F(); }};
 
-void sleep_for(duration d, const std::source_location& where);
-chan<time_point> after_chan(duration d, const std::source_location& where);
+void sleep_for(duration d, const weft::source_location& where);
+chan<time_point> after_chan(duration d, const weft::source_location& where);
 
 /// timer_make: a new timer (period 0) or ticker (period > 0) with a channel; one reference,
 /// owned by the caller. Armed for now + d (a ticker for now + period).
-timer_state* timer_make(duration d, duration period, const std::source_location& where);
+timer_state* timer_make(duration d, duration period, const weft::source_location& where);
 /// timer_make_func: a new after_func timer; *f is moved into it. One reference for the caller.
 timer_state* timer_make_func(duration d, const func_ops* ops, void* f,
-                             const std::source_location& where);
+                             const weft::source_location& where);
 void timer_retain(timer_state* s) noexcept;
 void timer_release(timer_state* s) noexcept;
 /// ticker_drop_handle: one ticker handle fewer; the last one stops the ticker. Releases the
@@ -124,10 +124,10 @@ void timer_release(timer_state* s) noexcept;
 void ticker_drop_handle(timer_state* s) noexcept;
 void ticker_add_handle(timer_state* s) noexcept;
 const chan<time_point>& timer_chan(const timer_state* s) noexcept;
-bool timer_stop(timer_state* s, const std::source_location& where);
-bool timer_reset(timer_state* s, duration d, const std::source_location& where);
-void ticker_stop(timer_state* s, const std::source_location& where);
-void ticker_reset(timer_state* s, duration d, const std::source_location& where);
+bool timer_stop(timer_state* s, const weft::source_location& where);
+bool timer_reset(timer_state* s, duration d, const weft::source_location& where);
+void ticker_stop(timer_state* s, const weft::source_location& where);
+void ticker_reset(timer_state* s, duration d, const weft::source_location& where);
 
 }  // namespace detail
 
@@ -143,7 +143,7 @@ inline duration since(time_point t) noexcept { return now() - t; }
 /// lives on the goroutine's own stack and is armed only once the goroutine is off its stack.
 template <class Rep, class Period>
 void sleep(std::chrono::duration<Rep, Period> d,
-           std::source_location where = std::source_location::current()) {
+           weft::source_location where = weft::source_location::current()) {
   detail::sleep_for(detail::to_duration(d), where);
 }
 
@@ -151,7 +151,7 @@ void sleep(std::chrono::duration<Rep, Period> d,
 /// cannot be stopped; it is freed when it fires (or when the run ends).
 template <class Rep, class Period>
 chan<time_point> after(std::chrono::duration<Rep, Period> d,
-                       std::source_location where = std::source_location::current()) {
+                       weft::source_location where = weft::source_location::current()) {
   return detail::after_chan(detail::to_duration(d), where);
 }
 
@@ -165,7 +165,7 @@ class timer {
   /// timer(d): Go's time.NewTimer(d): fires once, d from now, sending the time on c().
   template <class Rep, class Period>
   explicit timer(std::chrono::duration<Rep, Period> d,
-                 std::source_location where = std::source_location::current())
+                 weft::source_location where = weft::source_location::current())
       : s_(detail::timer_make(detail::to_duration(d), duration::zero(), where)) {}
 
   timer(const timer& o) noexcept : s_(o.s_) {
@@ -197,7 +197,7 @@ class timer {
   /// fired or been stopped (for an after_func timer: false means f has been started in its own
   /// goroutine). Does not drain c(). Never blocks. Panics "time: Stop called on uninitialized
   /// Timer" on a nil handle.
-  bool stop(std::source_location where = std::source_location::current()) {
+  bool stop(weft::source_location where = weft::source_location::current()) {
     return detail::timer_stop(s_, where);
   }
   /// reset: re-arms the timer to fire d from now; true if it was still pending. For an
@@ -205,7 +205,7 @@ class timer {
   /// Reset called on uninitialized Timer" on a nil handle.
   template <class Rep, class Period>
   bool reset(std::chrono::duration<Rep, Period> d,
-             std::source_location where = std::source_location::current()) {
+             weft::source_location where = weft::source_location::current()) {
     return detail::timer_reset(s_, detail::to_duration(d), where);
   }
 
@@ -226,7 +226,7 @@ class timer {
 /// dropped: the timer still fires. Goroutines only.
 template <class Rep, class Period, class F>
 timer after_func(std::chrono::duration<Rep, Period> d, F&& f,
-                 std::source_location where = std::source_location::current()) {
+                 weft::source_location where = weft::source_location::current()) {
   using D = std::decay_t<F>;
   static_assert(std::is_invocable_v<D&>, "weft::after_func needs a callable taking no arguments");
   static_assert(std::is_move_constructible_v<D>, "weft::after_func: f must be movable");
@@ -245,7 +245,7 @@ class ticker {
   ticker() noexcept = default;
   template <class Rep, class Period>
   explicit ticker(std::chrono::duration<Rep, Period> period,
-                  std::source_location where = std::source_location::current())
+                  weft::source_location where = weft::source_location::current())
       : s_(make(detail::to_duration(period), where)) {}
 
   ticker(const ticker& o) noexcept : s_(o.s_) {
@@ -275,7 +275,7 @@ class ticker {
   }
   /// stop: no more ticks (a tick already in c() stays there). A nil handle is a no-op, as Go's
   /// Stop on an uninitialised Ticker.
-  void stop(std::source_location where = std::source_location::current()) {
+  void stop(weft::source_location where = weft::source_location::current()) {
     if (s_) detail::ticker_stop(s_, where);
   }
   /// reset: stops the ticker and restarts it with the new period; the next tick arrives one
@@ -283,7 +283,7 @@ class ticker {
   /// "time: Reset called on uninitialized Ticker" on a nil handle.
   template <class Rep, class Period>
   void reset(std::chrono::duration<Rep, Period> period,
-             std::source_location where = std::source_location::current()) {
+             weft::source_location where = weft::source_location::current()) {
     detail::ticker_reset(s_, detail::to_duration(period), where);
   }
 
@@ -291,7 +291,7 @@ class ticker {
   friend bool operator==(const ticker& a, const ticker& b) noexcept { return a.s_ == b.s_; }
 
  private:
-  static detail::timer_state* make(duration period, const std::source_location& where) {
+  static detail::timer_state* make(duration period, const weft::source_location& where) {
     if (period <= duration::zero()) detail::panic("non-positive interval for NewTicker");
     return detail::timer_make(period, period, where);
   }

@@ -97,7 +97,7 @@ bool unlock_chan(void* c) noexcept {
   return true;
 }
 
-void park_forever(wait_reason r, const std::source_location& where) {
+void park_forever(wait_reason r, const weft::source_location& where) {
   current_or_die("a blocking channel operation");
   park(r, nullptr, where, nullptr, nullptr);
   fatal("a goroutine blocked forever was woken");
@@ -207,7 +207,7 @@ void postwake_acquire(hchan* c, sudog* w, bool locked) noexcept {
 
 // ---- make / free -----------------------------------------------------------------------------
 
-hchan* chan_make(const elem_ops* ops, std::int64_t cap, const std::source_location& where) {
+hchan* chan_make(const elem_ops* ops, std::int64_t cap, const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   if (cap < 0 || cap > max_cap ||
       (cap > 0 && static_cast<std::int64_t>(ops->size) > max_buf_bytes / cap)) {
@@ -247,7 +247,7 @@ void chan_release(hchan* c) noexcept {
 
 /// chansend: Go's chansend. block == false is select's one-case-plus-default form.
 /// Returns whether the value was sent.
-bool chansend(hchan* c, void* ep, bool block, const std::source_location& where) {
+bool chansend(hchan* c, void* ep, bool block, const weft::source_location& where) {
   if (!c) {
     if (!block) return false;
     park_forever(wait_reason::chan_send_nil, where);
@@ -291,7 +291,7 @@ bool chansend(hchan* c, void* ep, bool block, const std::source_location& where)
 
 /// chanrecv: Go's chanrecv. Returns {selected, received}: selected is false only when !block
 /// and nothing was ready; received says whether a value was constructed at ep.
-recv_outcome chanrecv(hchan* c, void* ep, bool block, const std::source_location& where) {
+recv_outcome chanrecv(hchan* c, void* ep, bool block, const weft::source_location& where) {
   if (!c) {
     if (!block) return {false, false};
     park_forever(wait_reason::chan_receive_nil, where);
@@ -341,12 +341,12 @@ recv_outcome chanrecv(hchan* c, void* ep, bool block, const std::source_location
   return {true, w.success};
 }
 
-void chan_send(hchan* c, void* elem, const std::source_location& where) {
+void chan_send(hchan* c, void* elem, const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   chansend(c, elem, true, where);
 }
 
-bool chan_recv(hchan* c, void* elem, const std::source_location& where) {
+bool chan_recv(hchan* c, void* elem, const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   return chanrecv(c, elem, true, where).received;
 }

@@ -35,7 +35,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
-#include <source_location>
+#include "weft/source_location.hpp"
 
 #include "core/spin.hpp"
 #include "weft/chan.hpp"
@@ -159,7 +159,7 @@ struct hchan {
   const elem_ops* ops = nullptr;
   std::uint32_t dataqsiz = 0;   // capacity
   char* buf = nullptr;          // dataqsiz slots of ops->size bytes (nullptr when unbuffered)
-  std::source_location created{};
+  weft::source_location created{};
 
   chan_lock lock;
   // Guarded by lock. qcount and closed are atomics only so len() and the non-blocking fast
@@ -232,9 +232,9 @@ struct recv_outcome {
   bool selected;
   bool received;
 };
-bool chansend(hchan* c, void* ep, bool block, const std::source_location& where);
-recv_outcome chanrecv(hchan* c, void* ep, bool block, const std::source_location& where);
+bool chansend(hchan* c, void* ep, bool block, const weft::source_location& where);
+recv_outcome chanrecv(hchan* c, void* ep, bool block, const weft::source_location& where);
 /// park_forever: block the current goroutine for good (nil channels, empty select).
-[[noreturn]] void park_forever(wait_reason r, const std::source_location& where);
+[[noreturn]] void park_forever(wait_reason r, const weft::source_location& where);
 
 }  // namespace weft::detail

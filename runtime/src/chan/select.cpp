@@ -140,7 +140,7 @@ outcome perform(scase* cs, const std::uint16_t* order, int nl, scase& k, bool* r
 }  // namespace
 
 int selectgo(scase* cs, int n, std::uint16_t* scratch, bool block, bool* recv_ok,
-             const std::source_location& where) {
+             const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   *recv_ok = false;
   // lockorder: non-nil cases by channel address (insertion sort: selects are small).

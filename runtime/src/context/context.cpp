@@ -343,13 +343,13 @@ ctx_node* ctx_with_value(ctx_node* parent, const value_ops* ops, const void* key
   return n;
 }
 
-void ctx_cancel(ctx_node* n, const std::source_location& where) {
+void ctx_cancel(ctx_node* n, const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   visible(op_kind::ctx_cancel, n, where);
   if (cancel_tree(n, static_cast<std::uint8_t>(error::code::canceled))) unregister(n);
 }
 
-error ctx_err(const ctx_node* n, const std::source_location& where) {
+error ctx_err(const ctx_node* n, const weft::source_location& where) {
   ctx_node* c = canc_of(n);
   visible(op_kind::ctx_err, c, where);
   if (!c) return error();

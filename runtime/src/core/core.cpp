@@ -27,6 +27,7 @@
 #include <new>
 #include <vector>
 
+#include "core/rt_lock.hpp"
 #include "core/tsan.hpp"
 #include "fiber/stack.hpp"
 #include "weft/detail/core.hpp"
@@ -62,12 +63,12 @@ struct sched_tls {
   const void* stack_lo = nullptr;
   std::size_t stack_size = 0;
 };
-thread_local sched_tls tls_sched;
+[[maybe_unused]] thread_local sched_tls tls_sched;
 
 std::size_t g_stack_size = 256 * 1024;
 
 // ---- registry ----
-std::mutex allgs_mu;
+rt_mutex allgs_mu;
 std::atomic<g*> allgs_head{nullptr};
 std::atomic<std::uint64_t> goid_gen{1};
 std::atomic<std::uint64_t> goid_next{1};
@@ -86,11 +87,11 @@ struct g_cache {
   ~g_cache();
 };
 
-std::mutex free_mu;  // protects free_head
+rt_mutex free_mu;  // protects free_head
 g* free_head = nullptr;
 
 void global_put(g** gs, int n) {
-  std::lock_guard<std::mutex> lk(free_mu);
+  std::lock_guard<rt_mutex> lk(free_mu);
   for (int i = 0; i < n; i++) {
     gs[i]->link = free_head;
     free_head = gs[i];
@@ -98,7 +99,7 @@ void global_put(g** gs, int n) {
 }
 
 int global_get(g** out, int want) {
-  std::lock_guard<std::mutex> lk(free_mu);
+  std::lock_guard<rt_mutex> lk(free_mu);
   int n = 0;
   while (n < want && free_head) {
     out[n++] = free_head;
@@ -120,19 +121,19 @@ struct stack_cache {
   ~stack_cache();
 };
 
-std::mutex stack_mu;  // protects warm_stacks, cold_stacks
+rt_mutex stack_mu;  // protects warm_stacks, cold_stacks
 std::vector<stack> warm_stacks;
 std::vector<stack> cold_stacks;
 std::atomic<bool> warm_excess{false};  // warm_stacks.size() > keep_stacks (a hint)
 
 void stacks_put_global(const stack* s, int n) {
-  std::lock_guard<std::mutex> lk(stack_mu);
+  std::lock_guard<rt_mutex> lk(stack_mu);
   warm_stacks.insert(warm_stacks.end(), s, s + n);
   if (warm_stacks.size() > keep_stacks) warm_excess.store(true, std::memory_order_relaxed);
 }
 
 int stacks_get_global(stack* out, int want) {
-  std::lock_guard<std::mutex> lk(stack_mu);
+  std::lock_guard<rt_mutex> lk(stack_mu);
   int n = 0;
   // Oldest first into the caller's LIFO cache, so it pops the warmest first.
   while (n < want && !cold_stacks.empty()) {
@@ -194,7 +195,7 @@ std::size_t trim_stack_cache() noexcept {
   // lock, then file them as cold.
   std::vector<stack> excess;
   {
-    std::lock_guard<std::mutex> lk(stack_mu);
+    std::lock_guard<rt_mutex> lk(stack_mu);
     if (warm_stacks.size() <= keep_stacks) return 0;
     std::size_t n = warm_stacks.size() - keep_stacks;
     excess.assign(warm_stacks.begin(), warm_stacks.begin() + static_cast<std::ptrdiff_t>(n));
@@ -202,7 +203,7 @@ std::size_t trim_stack_cache() noexcept {
     warm_excess.store(false, std::memory_order_relaxed);
   }
   for (stack& st : excess) stack_release(st);
-  std::lock_guard<std::mutex> lk(stack_mu);
+  std::lock_guard<rt_mutex> lk(stack_mu);
   cold_stacks.insert(cold_stacks.end(), excess.begin(), excess.end());
   return excess.size();
 }
@@ -337,7 +338,7 @@ g* alloc_g(std::size_t closure_size, std::size_t closure_align) {
     gp = c.items[--c.n];
   } else {
     gp = new g();
-    std::lock_guard<std::mutex> lk(allgs_mu);
+    std::lock_guard<rt_mutex> lk(allgs_mu);
     gp->all_next = allgs_head.load(std::memory_order_relaxed);
     allgs_head.store(gp, std::memory_order_release);
   }
@@ -360,7 +361,7 @@ g* alloc_g(std::size_t closure_size, std::size_t closure_align) {
   gp->unlockf = nullptr;
   gp->reason = wait_reason::none;
   gp->wait_object = nullptr;
-  gp->blocked_at = std::source_location{};
+  gp->blocked_at = weft::source_location{};
   gp->link = nullptr;
   gp->m = nullptr;
   gp->is_main = false;
@@ -370,7 +371,7 @@ g* alloc_g(std::size_t closure_size, std::size_t closure_align) {
   return gp;
 }
 
-void start_g(g* gp, const std::source_location& created) {
+void start_g(g* gp, const weft::source_location& created) {
   WEFT_TSAN_QUIET();
   policy* p = active_policy;
   if (!p) {
@@ -467,7 +468,7 @@ resume_result resume(g* gp) noexcept {
   fatal("goroutine switched to its scheduler without a reason");
 }
 
-void park(wait_reason r, const void* obj, const std::source_location& where,
+void park(wait_reason r, const void* obj, const weft::source_location& where,
           bool (*unlockf)(void*), void* arg) {
   g* gp = current();
   if (!gp) fatal("weft: a blocking operation was called outside a goroutine");
@@ -532,7 +533,7 @@ void put(int fd, const char* s, std::size_t n) {
   }
 }
 
-void put_loc(char* buf, std::size_t cap, const char* what, const std::source_location& l) {
+void put_loc(char* buf, std::size_t cap, const char* what, const weft::source_location& l) {
   if (l.line() == 0) {
     std::snprintf(buf, cap, "\t%s (unknown site)\n", what);
   } else {

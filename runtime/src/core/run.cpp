@@ -16,7 +16,7 @@ namespace weft::detail {
 
 policy_factory sched_factory = nullptr;
 
-int run_main(g* gp, const config& cfg, const std::source_location& where) {
+int run_main(g* gp, const config& cfg, const weft::source_location& where) {
   WEFT_TSAN_QUIET();  // the caller's thread schedules goroutines until the run ends
   if (active_policy) fatal("weft::run called while another run is active (nested run?)");
   int procs = cfg.procs;

@@ -7,8 +7,11 @@
 // Invariants:
 //  - tls_quiet is the quiet depth of the TSan context running on this thread: a goroutine's
 //    while it runs (saved in g::tsan_quiet while it is switched out), the scheduler's otherwise.
-//    Depth > 0 <=> that context has exactly one __tsan_ignore_thread_begin and one
-//    AnnotateIgnoreSyncBegin outstanding.
+//    Depth > 0 <=> that context has exactly one __tsan_ignore_thread_begin outstanding.
+//  - Quiet sections ignore memory accesses only. The runtime's synchronisation is invisible to
+//    TSan without help: its locks are futex-based in uninstrumented code (core/rt_lock.hpp),
+//    never pthread's, and its atomics are uninstrumented. (An ignored-sync state would cost a
+//    stack capture into TSan's depot at every entry: half of a channel operation's time.)
 //  - A fiber is destroyed only with no ignore outstanding (TSan dies otherwise): tsan_retire
 //    lifts a parked goroutine's quiet state first.
 //
@@ -35,8 +38,6 @@ void __tsan_acquire(void* addr);
 void __tsan_release(void* addr);
 void __tsan_ignore_thread_begin(void);
 void __tsan_ignore_thread_end(void);
-void AnnotateIgnoreSyncBegin(const char* file, int line);
-void AnnotateIgnoreSyncEnd(const char* file, int line);
 // A release-ordered atomic store is TSan's release-store: the sync address's history becomes
 // exactly the caller's (a plain release joins it with what was there).
 void __tsan_atomic64_store(volatile std::uint64_t* a, std::uint64_t v, int mo);
@@ -71,14 +72,8 @@ constexpr int max_kept_total = 6144;
 std::atomic<int> pooled_fibers{0};
 std::atomic<int> all_fibers{0};  // fibers in existence: live goroutines' and kept ones
 
-inline void ignore_begin() noexcept {
-  __tsan_ignore_thread_begin();
-  AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
-}
-inline void ignore_end() noexcept {
-  AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
-  __tsan_ignore_thread_end();
-}
+inline void ignore_begin() noexcept { __tsan_ignore_thread_begin(); }
+inline void ignore_end() noexcept { __tsan_ignore_thread_end(); }
 
 // Quarantined stacks of this thread, oldest first (a ring). Flushed to the shared pool when
 // the thread ends so no stack is lost.
@@ -114,27 +109,10 @@ void tsan_loud_end(int depth) noexcept {
   tls_quiet = depth;
 }
 
-// An edge is announced even from a quiet section: lift the sync ignore for the one call (an
-// ignored context's releases and acquires would otherwise be dropped).
-void tsan_release(const void* addr) noexcept {
-  if (tls_quiet == 0) {
-    __tsan_release(const_cast<void*>(addr));
-    return;
-  }
-  AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
-  __tsan_release(const_cast<void*>(addr));
-  AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
-}
+// Edges get through quiet sections (those ignore memory accesses only).
+void tsan_release(const void* addr) noexcept { __tsan_release(const_cast<void*>(addr)); }
 
-void tsan_acquire(const void* addr) noexcept {
-  if (tls_quiet == 0) {
-    __tsan_acquire(const_cast<void*>(addr));
-    return;
-  }
-  AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
-  __tsan_acquire(const_cast<void*>(addr));
-  AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
-}
+void tsan_acquire(const void* addr) noexcept { __tsan_acquire(const_cast<void*>(addr)); }
 
 void tsan_access(const void* addr, bool write, const void* pc) noexcept {
   if (tls_quiet) __tsan_ignore_thread_end();
@@ -204,11 +182,7 @@ void tsan_started(g* gp) noexcept {
   if (tls_fresh_fiber) __tsan_acquire(gp->stk.lo);
 }
 
-void tsan_spawned(g* gp) noexcept {
-  if (tls_quiet) AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
-  __tsan_atomic64_store(&gp->tsan_sync, 0, mo_release);
-  if (tls_quiet) AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
-}
+void tsan_spawned(g* gp) noexcept { __tsan_atomic64_store(&gp->tsan_sync, 0, mo_release); }
 
 void tsan_retire(g* gp) noexcept {
   void* f = gp->tsan_fiber;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "core/rt_lock.hpp"
 #include "weft/detail/core.hpp"
 
 namespace weft::detail {
@@ -24,7 +25,7 @@ std::once_flag budget_once;
 std::atomic<bool> warned{false};
 
 // Unguarded slabs: stacks are carved here once the guard budget is spent. Protected by slab_mu.
-std::mutex slab_mu;
+rt_mutex slab_mu;
 char* slab_cur = nullptr;
 char* slab_end = nullptr;
 
@@ -83,7 +84,7 @@ stack stack_alloc(std::size_t size) noexcept {
                  guard_budget);
   }
   {
-    std::lock_guard<std::mutex> lk(slab_mu);
+    std::lock_guard<rt_mutex> lk(slab_mu);
     if (slab_cur == nullptr || static_cast<std::size_t>(slab_end - slab_cur) < size) {
       std::size_t slab = size * 64;
       void* m = mmap(nullptr, slab, PROT_READ | PROT_WRITE,

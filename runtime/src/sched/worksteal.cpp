@@ -36,7 +36,7 @@
 #include <ctime>
 #include <chrono>
 #include <atomic>
-#include <condition_variable>
+#include "core/rt_lock.hpp"
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -166,19 +166,19 @@ class worksteal final : public policy {
   const int nprocs_;
   std::vector<proc> procs_;
 
-  alignas(64) std::mutex gq_mu;  // protects gq_head/gq_tail
+  alignas(64) rt_mutex gq_mu;  // protects gq_head/gq_tail
   g* gq_head = nullptr;
   g* gq_tail = nullptr;
   std::atomic<std::uint32_t> gq_size{0};
 
   alignas(64) std::atomic<int> nspinning{0};
   std::atomic<int> nidle{0};
-  std::mutex idle_mu;  // protects idle_list
+  rt_mutex idle_mu;  // protects idle_list
   std::vector<proc*> idle_list;
   std::atomic<bool> stopping{false};
 
-  std::mutex tmu;  // protects theap, tfiring, tstop, tthread
-  std::condition_variable tcv;
+  rt_mutex tmu;  // protects theap, tfiring, tstop, tthread
+  rt_cond tcv;
   timer_heap theap;
   int tfiring = 0;
   bool tstop = false;
@@ -298,7 +298,7 @@ g* worksteal::runqsteal(proc* pp, proc* victim, bool steal_next) noexcept {
 
 void worksteal::globput(g* first, g* last, std::uint32_t n) noexcept {
   {
-    std::lock_guard<std::mutex> lk(gq_mu);
+    std::lock_guard<rt_mutex> lk(gq_mu);
     last->link = nullptr;
     if (gq_tail) gq_tail->link = first; else gq_head = first;
     gq_tail = last;
@@ -309,7 +309,7 @@ void worksteal::globput(g* first, g* last, std::uint32_t n) noexcept {
 // Take a fair share of the global queue: one to run, the rest into pp's ring.
 g* worksteal::globget(proc* pp, std::uint32_t max) noexcept {
   if (gq_size.load(std::memory_order_seq_cst) == 0) return nullptr;
-  std::lock_guard<std::mutex> lk(gq_mu);
+  std::lock_guard<rt_mutex> lk(gq_mu);
   std::uint32_t sz = gq_size.load(std::memory_order_relaxed);
   if (sz == 0) return nullptr;
   std::uint32_t n = std::min<std::uint32_t>(sz, sz / static_cast<std::uint32_t>(nprocs_) + 1);
@@ -349,7 +349,7 @@ void worksteal::wakep() noexcept {
   }
   proc* pp = nullptr;
   {
-    std::lock_guard<std::mutex> lk(idle_mu);
+    std::lock_guard<rt_mutex> lk(idle_mu);
     if (!idle_list.empty()) {
       pp = idle_list.back();
       idle_list.pop_back();
@@ -373,7 +373,7 @@ void worksteal::reset_spinning(proc* pp) noexcept {
 
 void worksteal::stop_all() noexcept {
   stopping.store(true, std::memory_order_seq_cst);
-  std::lock_guard<std::mutex> lk(idle_mu);
+  std::lock_guard<rt_mutex> lk(idle_mu);
   for (proc* pp : idle_list) {
     pp->wake.store(1, std::memory_order_release);
     futex_wake(&pp->wake);
@@ -445,7 +445,7 @@ g* worksteal::find_runnable(proc* pp, bool& from_next) {
 
     // Go idle.
     {
-      std::unique_lock<std::mutex> lk(idle_mu);
+      std::unique_lock<rt_mutex> lk(idle_mu);
       if (stopping.load(std::memory_order_acquire)) return nullptr;
       if (gq_size.load(std::memory_order_seq_cst) > 0) continue;
       pp->wake.store(0, std::memory_order_relaxed);
@@ -457,7 +457,7 @@ g* worksteal::find_runnable(proc* pp, bool& from_next) {
     bool found = gq_size.load(std::memory_order_seq_cst) > 0;
     for (auto& v : procs_) found = found || (&v != pp && !v.runq_empty());
     if (found) {
-      std::unique_lock<std::mutex> lk(idle_mu);
+      std::unique_lock<rt_mutex> lk(idle_mu);
       auto it = std::find(idle_list.begin(), idle_list.end(), pp);
       if (it != idle_list.end()) {
         idle_list.erase(it);
@@ -528,7 +528,7 @@ int worksteal::run(g* main) {
   worker_main(&procs_[0]);
   for (int i = 1; i < nprocs_; i++) procs_[static_cast<std::size_t>(i)].thread.join();
   {
-    std::lock_guard<std::mutex> lk(tmu);
+    std::lock_guard<rt_mutex> lk(tmu);
     tstop = true;
   }
   tcv.notify_all();
@@ -537,7 +537,7 @@ int worksteal::run(g* main) {
   // pending after(), a context's deadline) so whatever they hold is released.
   std::vector<timer_node*> left;
   {
-    std::lock_guard<std::mutex> lk(tmu);
+    std::lock_guard<rt_mutex> lk(tmu);
     while (timer_node* t = theap.pop()) left.push_back(t);
   }
   for (timer_node* t : left) {
@@ -549,7 +549,7 @@ int worksteal::run(g* main) {
 // ---- deadlock --------------------------------------------------------------------------------
 
 bool worksteal::timers_quiet() noexcept {
-  std::lock_guard<std::mutex> lk(tmu);
+  std::lock_guard<rt_mutex> lk(tmu);
   return theap.empty() && tfiring == 0;
 }
 
@@ -563,20 +563,20 @@ void worksteal::check_deadlock_locked() noexcept {
 // ---- timers: one heap, one thread that sleeps until the earliest deadline ------------------
 
 void worksteal::add_timer(timer_node* t) {
-  std::lock_guard<std::mutex> lk(tmu);
+  std::lock_guard<rt_mutex> lk(tmu);
   if (!tthread.joinable() && !tstop) tthread = std::thread([this] { timer_thread_main(); });
   theap.push(t);
   if (theap.top() == t) tcv.notify_one();
 }
 
 bool worksteal::del_timer(timer_node* t) {
-  std::lock_guard<std::mutex> lk(tmu);
+  std::lock_guard<rt_mutex> lk(tmu);
   return theap.remove(t);
 }
 
 void worksteal::timer_thread_main() {
   WEFT_TSAN_QUIET();  // a scheduler context: TSan sees none of its synchronisation
-  std::unique_lock<std::mutex> lk(tmu);
+  std::unique_lock<rt_mutex> lk(tmu);
   while (!tstop) {
     timer_node* t = theap.top();
     if (!t) {
@@ -601,7 +601,7 @@ void worksteal::timer_thread_main() {
       // The last timer may have readied nobody: the deadlock check is ours to make.
       lk.unlock();
       {
-        std::lock_guard<std::mutex> ilk(idle_mu);
+        std::lock_guard<rt_mutex> ilk(idle_mu);
         if (nidle.load(std::memory_order_seq_cst) == nprocs_) check_deadlock_locked();
       }
       lk.lock();

@@ -55,7 +55,7 @@ bool release_qlock(void* a) {
 
 }  // namespace
 
-void cond::wait(std::source_location where) {
+void cond::wait(weft::source_location where) {
   WEFT_TSAN_QUIET();
   detail::visible(op_kind::cond_wait, this, where);
   detail::waiter w;
@@ -108,14 +108,14 @@ void cond::wait(std::source_location where) {
     // finish instead of throwing again.
     struct relock {
       mutex* mu;
-      const std::source_location& where;
+      const weft::source_location& where;
       ~relock() { mu->lock(where); }
     } r{mu_, where};
     throw;
   }
 }
 
-void cond::signal(std::source_location where) {
+void cond::signal(weft::source_location where) {
   WEFT_TSAN_QUIET();
   detail::visible(op_kind::cond_signal, this, where);
   qlock_acquire(qlock_);
@@ -134,7 +134,7 @@ void cond::signal(std::source_location where) {
   if (gp) detail::ready(gp);
 }
 
-void cond::broadcast(std::source_location where) {
+void cond::broadcast(weft::source_location where) {
   WEFT_TSAN_QUIET();
   detail::visible(op_kind::cond_broadcast, this, where);
   qlock_acquire(qlock_);

@@ -41,7 +41,7 @@ bool release_bit(void* a) {
 
 }  // namespace
 
-bool mutex::try_lock(std::source_location where) {
+bool mutex::try_lock(weft::source_location where) {
   detail::visible(op_kind::mutex_trylock, this, where);
   std::uint32_t s = state_.load(std::memory_order_relaxed);
   while (!(s & (locked | starving))) {
@@ -54,7 +54,7 @@ bool mutex::try_lock(std::source_location where) {
   return false;
 }
 
-void mutex::lock_slow(const std::source_location& where) {
+void mutex::lock_slow(const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   detail::waiter w;
   w.gp = detail::current();

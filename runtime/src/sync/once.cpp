@@ -26,7 +26,7 @@ bool release_qlock(void* a) {
 
 }  // namespace
 
-void once::call_slow(void (*fn)(void*), void* f, const std::source_location& where) {
+void once::call_slow(void (*fn)(void*), void* f, const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   detail::backoff bo;
   for (;;) {

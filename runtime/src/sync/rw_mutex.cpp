@@ -54,7 +54,7 @@ detail::g* self(const char* what) {
 
 }  // namespace
 
-bool rw_mutex::try_lock(std::source_location where) {
+bool rw_mutex::try_lock(weft::source_location where) {
   detail::visible(op_kind::rw_trylock, this, where);
   std::uint64_t z = 0;
   if (!state_.compare_exchange_strong(z, writer, std::memory_order_acquire,
@@ -66,7 +66,7 @@ bool rw_mutex::try_lock(std::source_location where) {
   return true;
 }
 
-bool rw_mutex::try_lock_shared(std::source_location where) {
+bool rw_mutex::try_lock_shared(weft::source_location where) {
   detail::visible(op_kind::rw_tryrlock, this, where);
   std::uint64_t s = state_.load(std::memory_order_relaxed);
   for (;;) {
@@ -79,7 +79,7 @@ bool rw_mutex::try_lock_shared(std::source_location where) {
   }
 }
 
-void rw_mutex::lock_slow(const std::source_location& where) {
+void rw_mutex::lock_slow(const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   detail::waiter w;
   w.gp = self("weft::rw_mutex::lock called outside a goroutine");
@@ -122,7 +122,7 @@ void rw_mutex::lock_slow(const std::source_location& where) {
   }
 }
 
-void rw_mutex::lock_shared_slow(const std::source_location& where) {
+void rw_mutex::lock_shared_slow(const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   detail::backoff bo;
   for (;;) {

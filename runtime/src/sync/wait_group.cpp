@@ -35,7 +35,7 @@ inline std::int64_t counter_of(std::uint64_t s) { return static_cast<std::int64_
 
 }  // namespace
 
-void wait_group::add(int delta, std::source_location where) {
+void wait_group::add(int delta, weft::source_location where) {
   WEFT_TSAN_QUIET();
   detail::visible(op_kind::wg_add, this, where, delta);
   if (delta < 0) detail::hb_release(this);  // done -> wait returns
@@ -80,7 +80,7 @@ void wait_group::add(int delta, std::source_location where) {
   }
 }
 
-void wait_group::wait(std::source_location where) {
+void wait_group::wait(weft::source_location where) {
   WEFT_TSAN_QUIET();
   detail::visible(op_kind::wg_wait, this, where);
   detail::backoff bo;

@@ -26,7 +26,7 @@ bool arm_sleep(void* node) {
 
 }  // namespace
 
-void sleep_for(duration d, const std::source_location& where) {
+void sleep_for(duration d, const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   visible(op_kind::sleep, nullptr, where, d.count());
   if (d <= duration::zero()) return;

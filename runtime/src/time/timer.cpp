@@ -57,7 +57,7 @@ struct timer_state {
   std::atomic<std::uint32_t> handles{1};  // tickers: live ticker handles
   const func_ops* fops = nullptr;         // after_func: the callback's ops (immutable)
   void* fn = nullptr;                     // after_func: the callback, in this allocation
-  std::source_location created{};
+  weft::source_location created{};
   chan<time_point> c;                     // timers and tickers; nil for after_func (immutable)
 
   timer_spin lock;
@@ -179,7 +179,7 @@ void drop(timer_node* n) {
 }
 
 timer_state* make_state(duration period, const func_ops* ops, void* f,
-                        const std::source_location& where) {
+                        const weft::source_location& where) {
   void* mem = ::operator new(state_bytes(ops), std::align_val_t(state_align(ops)));
   auto* s = ::new (mem) timer_state();
   if (ops) {
@@ -205,7 +205,7 @@ timer_state* make_state(duration period, const func_ops* ops, void* f,
 }
 
 /// start: the first arming, d from now. The creation is the timer's first visible operation.
-timer_state* start(timer_state* s, duration d, const std::source_location& where) {
+timer_state* start(timer_state* s, duration d, const weft::source_location& where) {
   visible(op_kind::timer_start, s, where, d.count());
   hb_release(s);  // arming -> an after_func callback starts
   int drops = 0;
@@ -226,20 +226,20 @@ void timer_release(timer_state* s) noexcept {
   destroy(s);
 }
 
-timer_state* timer_make(duration d, duration period, const std::source_location& where) {
+timer_state* timer_make(duration d, duration period, const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   policy_or_die();
   return start(make_state(period, nullptr, nullptr, where), d, where);
 }
 
 timer_state* timer_make_func(duration d, const func_ops* ops, void* f,
-                             const std::source_location& where) {
+                             const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   policy_or_die();
   return start(make_state(duration::zero(), ops, f, where), d, where);
 }
 
-chan<time_point> after_chan(duration d, const std::source_location& where) {
+chan<time_point> after_chan(duration d, const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   timer_state* s = timer_make(d, duration::zero(), where);
   chan<time_point> c = s->c;
@@ -249,7 +249,7 @@ chan<time_point> after_chan(duration d, const std::source_location& where) {
 
 const chan<time_point>& timer_chan(const timer_state* s) noexcept { return s->c; }
 
-bool timer_stop(timer_state* s, const std::source_location& where) {
+bool timer_stop(timer_state* s, const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   if (!s) panic("time: Stop called on uninitialized Timer");
   visible(op_kind::timer_stop, s, where);
@@ -261,7 +261,7 @@ bool timer_stop(timer_state* s, const std::source_location& where) {
   return was;
 }
 
-bool timer_reset(timer_state* s, duration d, const std::source_location& where) {
+bool timer_reset(timer_state* s, duration d, const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   if (!s) panic("time: Reset called on uninitialized Timer");
   visible(op_kind::timer_reset, s, where, d.count());
@@ -295,7 +295,7 @@ void ticker_drop_handle(timer_state* s) noexcept {
   timer_release(s);
 }
 
-void ticker_stop(timer_state* s, const std::source_location& where) {
+void ticker_stop(timer_state* s, const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   visible(op_kind::timer_stop, s, where);
   int drops = 0;
@@ -305,7 +305,7 @@ void ticker_stop(timer_state* s, const std::source_location& where) {
   release_n(s, drops);
 }
 
-void ticker_reset(timer_state* s, duration period, const std::source_location& where) {
+void ticker_reset(timer_state* s, duration period, const weft::source_location& where) {
   WEFT_TSAN_QUIET();
   if (period <= duration::zero()) panic("non-positive interval for Ticker.Reset");
   if (!s) panic("time: Reset called on uninitialized Ticker");

@@ -22,7 +22,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <source_location>
+#include "weft/source_location.hpp"
 #include <string>
 #include <string_view>
 
@@ -106,9 +106,9 @@ struct body_ref {
   void (*call)(void*);
 };
 
-result explore_impl(body_ref body, options o, std::source_location where,
+result explore_impl(body_ref body, options o, weft::source_location where,
                     std::string test_name);
-result replay_impl(body_ref body, std::string_view token, options o, std::source_location where,
+result replay_impl(body_ref body, std::string_view token, options o, weft::source_location where,
                    std::string test_name);
 
 /// current_test_name: "Suite.Name" of the running GoogleTest test when gtest is in use.
@@ -132,7 +132,7 @@ body_ref make_ref(F& body) {
 /// failure. Must not be called from inside weft::run or another explore.
 template <class F>
 result explore(F&& body, options o = {},
-               std::source_location where = std::source_location::current()) {
+               weft::source_location where = weft::source_location::current()) {
   auto fn = [&body] { body(); };
   return detail::explore_impl(detail::make_ref(fn), o, where, detail::current_test_name());
 }
@@ -142,7 +142,7 @@ result explore(F&& body, options o = {},
 /// failure::nondeterminism naming the step where it diverged.
 template <class F>
 result replay(F&& body, std::string_view token, options o = {},
-              std::source_location where = std::source_location::current()) {
+              weft::source_location where = weft::source_location::current()) {
   auto fn = [&body] { body(); };
   return detail::replay_impl(detail::make_ref(fn), token, o, where, detail::current_test_name());
 }
@@ -151,6 +151,6 @@ result replay(F&& body, std::string_view token, options o = {},
 /// and ends the calling goroutine. Outside an explored execution it throws
 /// std::logic_error(what).
 void require(bool cond, std::string_view what,
-             std::source_location where = std::source_location::current());
+             weft::source_location where = weft::source_location::current());
 
 }  // namespace weft::check

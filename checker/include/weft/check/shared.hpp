@@ -11,7 +11,7 @@
 // explorer a shared<T> is just a T (under a TSan build, TSan watches it like any memory).
 #pragma once
 
-#include <source_location>
+#include "weft/source_location.hpp"
 #include <utility>
 
 #include "weft/detail/core.hpp"
@@ -20,13 +20,13 @@ namespace weft::check {
 
 namespace detail {
 /// shared_created: remember where a shared variable was made (for race reports).
-void shared_created(const void* var, const std::source_location& where) noexcept;
+void shared_created(const void* var, const weft::source_location& where) noexcept;
 }  // namespace detail
 
 template <class T>
 class shared {
  public:
-  explicit shared(T v = T{}, std::source_location where = std::source_location::current())
+  explicit shared(T v = T{}, weft::source_location where = weft::source_location::current())
       : v_(std::move(v)) {
     detail::shared_created(this, where);
   }
@@ -34,12 +34,12 @@ class shared {
   shared& operator=(const shared&) = delete;
 
   /// load: read the value (a visible read).
-  T load(std::source_location where = std::source_location::current()) const {
+  T load(weft::source_location where = weft::source_location::current()) const {
     weft::detail::visible(op_kind::shared_read, this, where);
     return v_;
   }
   /// store: write the value (a visible write).
-  void store(T v, std::source_location where = std::source_location::current()) {
+  void store(T v, weft::source_location where = weft::source_location::current()) {
     weft::detail::visible(op_kind::shared_write, this, where);
     v_ = std::move(v);
   }

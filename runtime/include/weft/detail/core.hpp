@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <source_location>
+#include "weft/source_location.hpp"
 #include <string>
 
 #include "weft/detail/g.hpp"
@@ -37,7 +37,7 @@ g* current() noexcept;
 void set_current(g* gp) noexcept;
 
 /// visible: announce a visible operation to a controlled policy (a scheduling point).
-inline void visible(op_kind k, const void* obj, const std::source_location& where,
+inline void visible(op_kind k, const void* obj, const weft::source_location& where,
                     std::int64_t arg = 0) {
   if (controlled) active_policy->before(op{k, obj, where, arg});
 }
@@ -48,11 +48,11 @@ inline void visible(op_kind k, const void* obj, const std::source_location& wher
 // edges only from the annotations below, never from the runtime's own synchronisation:
 //  - tsan_release / tsan_acquire (through hb_release / hb_acquire): one edge on a sync address.
 //  - quiet sections: out-of-line runtime code reachable from a goroutine runs with TSan ignoring
-//    both its memory accesses (the allocator, memcpy, and user move constructors the runtime
-//    runs on channel elements) and its synchronisation (the scheduler's mutexes, thread
-//    creation). A scheduler context (worker, timer thread, the explorer's loop) is quiet for its
-//    whole life. The annotations above still get through: they leave the quiet state for the
-//    one call. The depth is per goroutine (saved and restored by the fiber switch).
+//    its memory accesses (the allocator, memcpy, and user move constructors the runtime runs on
+//    channel elements). A scheduler context (worker, timer thread, the explorer's loop) is quiet
+//    for its whole life. The runtime's own synchronisation needs no hiding: its locks are
+//    futex-based and its atomics uninstrumented (core/rt_lock.hpp), so TSan never sees them.
+//    The depth is per goroutine (saved and restored by the fiber switch).
 //  - WEFT_TSAN_LOUD: user code that the runtime calls on a goroutine (once's function) is
 //    watched again for its duration.
 // Header fast paths whose std::atomic orderings are the runtime's, not the program's (a
@@ -121,7 +121,7 @@ inline void hb_acquire(const void* addr) noexcept {
 /// the park is abandoned and the goroutine is runnable again. Returns once someone ready()s it.
 /// Precondition: called on a goroutine stack; the caller has published itself where a waker
 /// will find it, under a lock that unlockf releases.
-void park(wait_reason r, const void* obj, const std::source_location& where,
+void park(wait_reason r, const void* obj, const weft::source_location& where,
           bool (*unlockf)(void*), void* arg);
 
 /// yield_now: the current goroutine stays runnable and lets others run (runtime.Gosched).
@@ -136,7 +136,7 @@ void ready(g* gp) noexcept;
 /// invoke/destroy and calls start_g. The g gets its stack when it first runs.
 g* alloc_g(std::size_t closure_size, std::size_t closure_align);
 /// start_g: gp becomes runnable; spawned() and ready() are reported to the policy.
-void start_g(g* gp, const std::source_location& created);
+void start_g(g* gp, const weft::source_location& created);
 
 // ---- scheduler side ----------------------------------------------------------------------
 

@@ -22,7 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <source_location>
+#include "weft/source_location.hpp"
 
 namespace weft::detail {
 
@@ -69,8 +69,8 @@ struct g {
   // Diagnostics (written by the goroutine before it parks; read by dumps and reports).
   wait_reason reason = wait_reason::none;
   const void* wait_object = nullptr;
-  std::source_location blocked_at{};
-  std::source_location created_at{};
+  weft::source_location blocked_at{};
+  weft::source_location created_at{};
   std::uint64_t parent_id = 0;
 
   // Fiber.
