@@ -10,6 +10,7 @@
 #   default   -DWEFT_WERROR=ON                                   tests, examples, benchmarks
 #   tsan      -DWEFT_WERROR=ON -DWEFT_SANITIZE=thread            tests and examples
 #   asan      -DWEFT_WERROR=ON -DWEFT_SANITIZE=address,undefined tests and examples (at -O1)
+#   clang-tsan  the tsan build with clang++ (compiler-rt's TSan runtime) tests and examples
 #
 # Packages come from Debian's own archive through apt-get, nothing else is downloaded. When
 # everything is already installed apt-get is not run at all (so CI can rerun this freely). It
@@ -21,9 +22,10 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 jobs=${WEFT_JOBS:-2}
 
-# What building and testing weft needs on Debian 12. (GCC's sanitizer runtimes come with g++.)
+# What building and testing weft needs on Debian 12. (GCC's sanitizer runtimes come with g++;
+# clang's are only recommended by clang, so they are named.)
 packages=(g++ cmake ninja-build libboost-context-dev libgtest-dev libbenchmark-dev
-          librapidcheck-dev)
+          librapidcheck-dev clang libclang-rt-14-dev)
 # shellcheck disable=SC2206
 packages+=(${WEFT_EXTRA_PACKAGES:-})
 
@@ -69,7 +71,9 @@ cmake_args_for() {  # sets cmake_args for build $1
     # -O1: UBSan's checks make -O2 compiles of the tests about 40% slower, for little gain.
     asan) cmake_args=(-DWEFT_WERROR=ON -DWEFT_SANITIZE=address,undefined -DWEFT_BUILD_BENCH=OFF
                       "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g -DNDEBUG") ;;
-    *) say "unknown build '$1' (default, tsan, asan)" >&2; exit 2 ;;
+    clang-tsan) cmake_args=(-DWEFT_WERROR=ON -DWEFT_SANITIZE=thread -DWEFT_BUILD_BENCH=OFF
+                            -DCMAKE_CXX_COMPILER=clang++) ;;
+    *) say "unknown build '$1' (default, tsan, asan, clang-tsan)" >&2; exit 2 ;;
   esac
 }
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # scripts/test.sh — README command 2 (and exactly what CI runs, via .ci/run): install what is
-# missing, then build and run every test in three builds, then the consumer test.
+# missing, then build and run every test in four builds, then the consumer test.
 #
-#   ./scripts/test.sh [STAGE...]     STAGEs: default tsan asan consumer (default: all four)
+#   ./scripts/test.sh [STAGE...]     STAGEs: default tsan asan clang-tsan consumer (default: all)
 #
 # Stages:
 #   default   build/default: -DWEFT_WERROR=ON, everything (benchmarks are built, not run) + ctest
 #   tsan      build/tsan:    ThreadSanitizer (-DWEFT_SANITIZE=thread)                     + ctest
 #   asan      build/asan:    AddressSanitizer + UBSan (-DWEFT_SANITIZE=address,undefined) + ctest
+#   clang-tsan build/clang-tsan: the tsan build compiled by clang++, with compiler-rt's (newer)
+#             ThreadSanitizer runtime                                                    + ctest
 #   consumer  weft used from another CMake project: find_package against each build above
 #             installed (sanitizer flags must reach the consumer) and add_subdirectory
 #             (tests/consumer/run.sh)
@@ -23,7 +25,7 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 jobs=${WEFT_JOBS:-2}
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(default tsan asan consumer)
+[ ${#stages[@]} -eq 0 ] && stages=(default tsan asan clang-tsan consumer)
 
 total_pass=0
 total_fail=0
@@ -38,7 +40,7 @@ record() {  # record STAGE PASSED FAILED SECONDS NOTE [SKIPPED]
   total_pass=$((total_pass + $2))
   total_fail=$((total_fail + $3))
   total_skip=$((total_skip + skipped))
-  summary+=("$(printf '  %-9s %6d passed %4d failed %4d skipped %6d s   %s' "$1" "$2" "$3" "$skipped" "$4" "$5")")
+  summary+=("$(printf '  %-10s %6d passed %4d failed %4d skipped %6d s   %s' "$1" "$2" "$3" "$skipped" "$4" "$5")")
 }
 
 run_ctest() {  # run_ctest STAGE
@@ -97,9 +99,9 @@ run_consumer() {
 
 for stage in "${stages[@]}"; do
   case "$stage" in
-    default | tsan | asan) run_ctest "$stage" ;;
+    default | tsan | asan | clang-tsan) run_ctest "$stage" ;;
     consumer) run_consumer ;;
-    *) echo "test.sh: unknown stage '$stage' (default, tsan, asan, consumer)"; record "$stage" 0 1 0 "unknown stage" ;;
+    *) echo "test.sh: unknown stage '$stage' (default, tsan, asan, clang-tsan, consumer)"; record "$stage" 0 1 0 "unknown stage" ;;
   esac
 done
 

@@ -39,7 +39,8 @@ class mutex {
   WEFT_NO_TSAN void lock(weft::source_location where = weft::source_location::current()) {
     detail::visible(op_kind::mutex_lock, this, where);
     std::uint32_t z = 0;
-    if (!state_.compare_exchange_strong(z, locked, std::memory_order_acquire,
+    if (!detail::header_fast_paths ||
+        !state_.compare_exchange_strong(z, locked, std::memory_order_acquire,
                                         std::memory_order_relaxed)) {
       lock_slow(where);
     }
@@ -53,7 +54,8 @@ class mutex {
     detail::visible(op_kind::mutex_unlock, this, where);
     detail::hb_release(this);
     std::uint32_t l = locked;
-    if (state_.compare_exchange_strong(l, 0, std::memory_order_release,
+    if (detail::header_fast_paths &&
+        state_.compare_exchange_strong(l, 0, std::memory_order_release,
                                        std::memory_order_relaxed)) {
       return;
     }
@@ -115,7 +117,8 @@ class rw_mutex {
   WEFT_NO_TSAN void lock(weft::source_location where = weft::source_location::current()) {
     detail::visible(op_kind::rw_lock, this, where);
     std::uint64_t z = 0;
-    if (!state_.compare_exchange_strong(z, writer, std::memory_order_acquire,
+    if (!detail::header_fast_paths ||
+        !state_.compare_exchange_strong(z, writer, std::memory_order_acquire,
                                         std::memory_order_relaxed)) {
       lock_slow(where);
     }
@@ -129,7 +132,8 @@ class rw_mutex {
     detail::visible(op_kind::rw_unlock, this, where);
     detail::hb_release(this);  // unlock -> later lock_shared and lock
     std::uint64_t w = writer;
-    if (state_.compare_exchange_strong(w, 0, std::memory_order_release,
+    if (detail::header_fast_paths &&
+        state_.compare_exchange_strong(w, 0, std::memory_order_release,
                                        std::memory_order_relaxed)) {
       return;
     }
@@ -139,9 +143,10 @@ class rw_mutex {
   /// lock_shared: parks while a writer holds the lock or has announced itself (Go's RLock).
   WEFT_NO_TSAN void lock_shared(weft::source_location where = weft::source_location::current()) {
     detail::visible(op_kind::rw_rlock, this, where);
-    std::uint64_t s = state_.load(std::memory_order_relaxed);
-    if ((s & writer) || !state_.compare_exchange_weak(s, s + reader, std::memory_order_acquire,
-                                                      std::memory_order_relaxed)) {
+    std::uint64_t s = 0;
+    if (!detail::header_fast_paths || ((s = state_.load(std::memory_order_relaxed)) & writer) ||
+        !state_.compare_exchange_weak(s, s + reader, std::memory_order_acquire,
+                                      std::memory_order_relaxed)) {
       lock_shared_slow(where);
     }
     detail::hb_acquire(this);  // unlock -> later lock_shared
@@ -153,8 +158,9 @@ class rw_mutex {
   WEFT_NO_TSAN void unlock_shared(weft::source_location where = weft::source_location::current()) {
     detail::visible(op_kind::rw_runlock, this, where);
     detail::hb_release(runlock_sync());  // runlock -> next lock (merged over all readers)
-    std::uint64_t s = state_.load(std::memory_order_relaxed);
-    if (!(s & qlock) && s >= reader && (s >= 2 * reader || !(s & pending)) &&
+    std::uint64_t s = 0;
+    if (detail::header_fast_paths && !((s = state_.load(std::memory_order_relaxed)) & qlock) &&
+        s >= reader && (s >= 2 * reader || !(s & pending)) &&
         state_.compare_exchange_weak(s, s - reader, std::memory_order_release,
                                      std::memory_order_relaxed)) {
       return;
@@ -202,7 +208,7 @@ class once {
   WEFT_NO_TSAN void call(F&& f, weft::source_location where = weft::source_location::current()) {
     static_assert(std::is_invocable_v<F&>, "weft::once::call needs a callable taking no arguments");
     detail::visible(op_kind::once_call, this, where);
-    if (state_.load(std::memory_order_acquire) & done) {
+    if (detail::header_fast_paths && (state_.load(std::memory_order_acquire) & done)) {
       detail::hb_acquire(this);  // f -> every call returns
       return;
     }

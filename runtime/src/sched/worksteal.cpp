@@ -511,7 +511,7 @@ void worksteal::schedule_loop(proc* pp) {
 }
 
 void worksteal::worker_main(proc* pp) {
-  WEFT_TSAN_QUIET();  // a scheduler context: TSan sees none of its synchronisation
+  WEFT_TSAN_QUIET();  // a scheduler context: TSan ignores its accesses (its locks are invisible)
   tls_proc = pp;
   scheduler_thread_init();
   schedule_loop(pp);
@@ -575,7 +575,7 @@ bool worksteal::del_timer(timer_node* t) {
 }
 
 void worksteal::timer_thread_main() {
-  WEFT_TSAN_QUIET();  // a scheduler context: TSan sees none of its synchronisation
+  WEFT_TSAN_QUIET();  // a scheduler context: TSan ignores its accesses (its locks are invisible)
   std::unique_lock<rt_mutex> lk(tmu);
   while (!tstop) {
     timer_node* t = theap.top();

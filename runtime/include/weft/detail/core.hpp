@@ -83,11 +83,24 @@ struct tsan_loud_scope {
 };
 #define WEFT_TSAN_QUIET() ::weft::detail::tsan_quiet_scope weft_tsan_quiet_scope_
 #define WEFT_TSAN_LOUD() ::weft::detail::tsan_loud_scope weft_tsan_loud_scope_
+// clang's no_sanitize("thread") still instruments atomics (as synchronisation); clang 14's
+// disable_sanitizer_instrumentation leaves the function wholly alone, as GCC's attribute does.
+#if defined(__clang__) && __has_attribute(disable_sanitizer_instrumentation)
+#define WEFT_NO_TSAN __attribute__((disable_sanitizer_instrumentation))
+#else
 #define WEFT_NO_TSAN __attribute__((no_sanitize("thread")))
+#endif
+/// header_fast_paths: false under TSan, where the mutexes' inline fast paths go straight to
+/// their out-of-line (uninstrumented) slow paths, which handle the uncontended case too: clang
+/// instruments the atomics of std::atomic's own inline members even when called from a
+/// WEFT_NO_TSAN function, and an unlock's CAS after its release edge would then race with a
+/// goroutine that frees the mutex once it holds it.
+inline constexpr bool header_fast_paths = false;
 #else
 #define WEFT_TSAN_QUIET() static_cast<void>(0)
 #define WEFT_TSAN_LOUD() static_cast<void>(0)
 #define WEFT_NO_TSAN
+inline constexpr bool header_fast_paths = true;
 #endif
 
 /// hb_release / hb_acquire: announce a happens-before edge of the Go memory model on a sync
