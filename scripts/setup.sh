@@ -25,7 +25,7 @@ jobs=${WEFT_JOBS:-2}
 # What building and testing weft needs on Debian 12. (GCC's sanitizer runtimes come with g++;
 # clang's are only recommended by clang, so they are named.)
 packages=(g++ cmake ninja-build libboost-context-dev libgtest-dev libbenchmark-dev
-          librapidcheck-dev clang libclang-rt-14-dev)
+          librapidcheck-dev libgmock-dev clang libclang-rt-14-dev)
 # shellcheck disable=SC2206
 packages+=(${WEFT_EXTRA_PACKAGES:-})
 
