@@ -72,17 +72,22 @@ void BM_SelectUncontended(benchmark::State& state) {
 }
 WEFT_BENCHMARK(BM_SelectUncontended);
 
-// BM_Skynet1M: per op, one whole skynet: 1,000,000 leaf goroutines (1,111,111 in all), ten
-// children per node, sums sent up over buffered channels (Go: BenchmarkSkynet1M). The
-// peak_rss_MB counter is the process's peak so far (a ceiling: earlier benchmarks count too).
-void BM_Skynet1M(benchmark::State& state) {
+// skynet_iterations: per op, one whole skynet of `leaves` leaves (ten children per node, sums
+// sent up over buffered channels).
+void skynet_iterations(benchmark::State& state, std::int64_t leaves) {
   for (auto _ : state) {
-    std::int64_t sum = weftbench::skynet_run(1000000, 10);
-    if (sum != weftbench::skynet_expected(1000000)) {
+    std::int64_t sum = weftbench::skynet_run(leaves, 10);
+    if (sum != weftbench::skynet_expected(leaves)) {
       state.SkipWithError("skynet: wrong sum");
       break;
     }
   }
+}
+
+// BM_Skynet1M: 1,000,000 leaf goroutines (1,111,111 in all; Go: BenchmarkSkynet1M). The
+// peak_rss_MB counter is the process's peak so far (a ceiling: earlier benchmarks count too).
+void BM_Skynet1M(benchmark::State& state) {
+  skynet_iterations(state, 1000000);
   state.counters["peak_rss_MB"] = weftbench::peak_rss_mb();
 }
 WEFT_BENCHMARK(BM_Skynet1M);
@@ -90,15 +95,7 @@ WEFT_BENCHMARK(BM_Skynet1M);
 // BM_Skynet100K: the same with 100,000 leaves (111,111 goroutines; Go: BenchmarkSkynet100K).
 // The size GCC 12's ThreadSanitizer runtime can run: it allows 8128 live fibers, and the 1M
 // skynet keeps more goroutines started and blocked at once than that (scripts/bench-tsan.sh).
-void BM_Skynet100K(benchmark::State& state) {
-  for (auto _ : state) {
-    std::int64_t sum = weftbench::skynet_run(100000, 10);
-    if (sum != weftbench::skynet_expected(100000)) {
-      state.SkipWithError("skynet: wrong sum");
-      break;
-    }
-  }
-}
+void BM_Skynet100K(benchmark::State& state) { skynet_iterations(state, 100000); }
 WEFT_BENCHMARK(BM_Skynet100K);
 
 }  // namespace

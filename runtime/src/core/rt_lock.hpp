@@ -27,10 +27,20 @@
 namespace weft::detail {
 
 namespace rt_futex {
-inline void wait(std::atomic<std::uint32_t>* w, std::uint32_t val,
-                 const struct timespec* timeout = nullptr) noexcept {
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(w), FUTEX_WAIT_PRIVATE, val, timeout,
+/// wait: sleep while *w == val (returns at once if it differs), until a wake or spuriously.
+inline void wait(std::atomic<std::uint32_t>* w, std::uint32_t val) noexcept {
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(w), FUTEX_WAIT_PRIVATE, val, nullptr,
           nullptr, 0);
+}
+/// wait_for: wait, for at most d; false when the timeout expired (the word may still be val).
+inline bool wait_for(std::atomic<std::uint32_t>* w, std::uint32_t val,
+                     std::chrono::nanoseconds d) noexcept {
+  struct timespec ts;
+  ts.tv_sec = static_cast<time_t>(d.count() / 1000000000);
+  ts.tv_nsec = static_cast<long>(d.count() % 1000000000);
+  long r = syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(w), FUTEX_WAIT_PRIVATE, val, &ts,
+                   nullptr, 0);
+  return !(r == -1 && errno == ETIMEDOUT);
 }
 inline void wake(std::atomic<std::uint32_t>* w, int n) noexcept {
   syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(w), FUTEX_WAKE_PRIVATE, n, nullptr, nullptr,
@@ -83,12 +93,9 @@ class rt_cond {
   /// wait_for: returns after a notify, the timeout, or spuriously.
   void wait_for(std::unique_lock<rt_mutex>& lk, std::chrono::nanoseconds d) noexcept {
     if (d.count() <= 0) return;
-    struct timespec ts;
-    ts.tv_sec = static_cast<time_t>(d.count() / 1000000000);
-    ts.tv_nsec = static_cast<long>(d.count() % 1000000000);
     std::uint32_t seq = seq_.load(std::memory_order_relaxed);
     lk.unlock();
-    rt_futex::wait(&seq_, seq, &ts);
+    rt_futex::wait_for(&seq_, seq, d);
     lk.lock();
   }
   void notify_one() noexcept {

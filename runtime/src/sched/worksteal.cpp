@@ -27,16 +27,11 @@
 //
 // Locking order: idle_mu before tmu (the deadlock check); gq_mu is a leaf. No lock is held
 // across resume().
-#include <linux/futex.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <ctime>
 #include <chrono>
 #include <atomic>
-#include "core/rt_lock.hpp"
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -46,6 +41,7 @@
 #include <cxxabi.h>
 #include <vector>
 
+#include "core/rt_lock.hpp"
 #include "core/spin.hpp"
 #include "sched/worksteal.hpp"
 #include "weft/detail/core.hpp"
@@ -57,24 +53,6 @@ namespace weft::detail {
 namespace {
 
 constexpr std::uint32_t ring_size = 256;
-
-void futex_wait(std::atomic<std::uint32_t>* w, std::uint32_t val) {
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(w), FUTEX_WAIT_PRIVATE, val, nullptr,
-          nullptr, 0);
-}
-// futex_wait_for: false when the timeout expired (the word may still be `val`).
-bool futex_wait_for(std::atomic<std::uint32_t>* w, std::uint32_t val, std::chrono::nanoseconds d) {
-  struct timespec ts;
-  ts.tv_sec = static_cast<time_t>(d.count() / 1000000000);
-  ts.tv_nsec = static_cast<long>(d.count() % 1000000000);
-  long r = syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(w), FUTEX_WAIT_PRIVATE, val, &ts,
-                   nullptr, 0);
-  return !(r == -1 && errno == ETIMEDOUT);
-}
-void futex_wake(std::atomic<std::uint32_t>* w) {
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(w), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr,
-          0);
-}
 
 struct alignas(64) proc {
   // Ring: head is CAS'd by the owner and thieves; tail is written by the owner only.
@@ -361,7 +339,7 @@ void worksteal::wakep() noexcept {
     return;
   }
   pp->wake.store(1, std::memory_order_release);
-  futex_wake(&pp->wake);
+  rt_futex::wake(&pp->wake, 1);
 }
 
 // A spinning worker found work: stop spinning, and if it was the last spinner, make sure
@@ -376,7 +354,7 @@ void worksteal::stop_all() noexcept {
   std::lock_guard<rt_mutex> lk(idle_mu);
   for (proc* pp : idle_list) {
     pp->wake.store(1, std::memory_order_release);
-    futex_wake(&pp->wake);
+    rt_futex::wake(&pp->wake, 1);
   }
   idle_list.clear();
   nidle.store(0, std::memory_order_seq_cst);
@@ -470,9 +448,9 @@ g* worksteal::find_runnable(proc* pp, bool& from_next) {
       if (stack_cache_has_excess()) {
         // Idle for a while after a burst: give its stacks' pages back (Go's scavenger does
         // this in the background too). A short idle spell keeps them for the next burst.
-        if (!futex_wait_for(&pp->wake, 0, std::chrono::milliseconds(200))) trim_stack_cache();
+        if (!rt_futex::wait_for(&pp->wake, 0, std::chrono::milliseconds(200))) trim_stack_cache();
       } else {
-        futex_wait(&pp->wake, 0);
+        rt_futex::wait(&pp->wake, 0);
       }
     }
     pp->wake.store(0, std::memory_order_relaxed);
