@@ -141,7 +141,7 @@ outcome perform(scase* cs, const std::uint16_t* order, int nl, scase& k, bool* r
 
 int selectgo(scase* cs, int n, std::uint16_t* scratch, bool block, bool* recv_ok,
              const weft::source_location& where) {
-  WEFT_TSAN_QUIET();
+  // No quiet section: see chan_send.
   *recv_ok = false;
   // lockorder: non-nil cases by channel address (insertion sort: selects are small).
   std::uint16_t* order = scratch;

@@ -490,7 +490,8 @@ void yield_now() {
 }
 
 void ready(g* gp) noexcept {
-  WEFT_TSAN_QUIET();
+  // Not quiet: the production scheduler's ready is uninstrumented and allocates nothing; the
+  // explorer's makes its own quiet section.
   cas_status(gp, gstatus::waiting, gstatus::runnable);
   active_policy->ready(gp);
 }
@@ -640,7 +641,10 @@ void fatal(const char* msg, bool dump) noexcept {
   _exit(2);
 }
 
-void panic(const char* msg) { throw panic_error(msg); }
+void panic(const char* msg) {
+  WEFT_TSAN_QUIET();  // the exception's allocation and construction (unwinding ends the section)
+  throw panic_error(msg);
+}
 
 
 const char* to_string(gstatus s) noexcept { return gstatus_names[int(s)]; }

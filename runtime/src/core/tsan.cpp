@@ -22,7 +22,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -41,6 +40,7 @@ void __tsan_ignore_thread_end(void);
 // A release-ordered atomic store is TSan's release-store: the sync address's history becomes
 // exactly the caller's (a plain release joins it with what was there).
 void __tsan_atomic64_store(volatile std::uint64_t* a, std::uint64_t v, int mo);
+int __tsan_atomic32_fetch_add(volatile int* a, int v, int mo);
 void __tsan_read8_pc(void* addr, void* pc);
 void __tsan_write8_pc(void* addr, void* pc);
 void __tsan_java_alloc(unsigned long ptr, unsigned long size);
@@ -53,6 +53,7 @@ namespace {
 
 constexpr unsigned no_sync = 1;     // __tsan_switch_to_fiber_no_sync
 constexpr int mo_release = 3;       // __tsan_memory_order_release
+constexpr int mo_acq_rel = 4;       // __tsan_memory_order_acq_rel
 
 thread_local int tls_quiet = 0;
 thread_local void* tls_sched_fiber = nullptr;
@@ -67,12 +68,14 @@ std::uint64_t run_sync = 0;
 // goroutine's fiber goes on with its stack, up to max_pooled_fibers kept, and only while all
 // fibers (live and kept) number under max_kept_total: GCC 12's TSan allows 8128 threads and
 // fibers at once, and live goroutines need the rest. clang's runtime (compiler-rt 14, TSan's
-// newer design) has no such limit, and there the cap cost 3x on the 1M skynet (fibers destroyed
-// and made again as soon as more than 6144 goroutines were alive).
-constexpr int max_pooled_fibers = 4096;
+// newer design) has no such limit, so there every fiber is kept: capping the pool at 4096 made
+// the 1M skynet 2.2x slower (a fiber made, with its shadow stack mapped, and destroyed again for
+// most goroutines beyond the cap, and TLB shootdowns for each unmapping).
 #if defined(__clang__)
+constexpr int max_pooled_fibers = 1 << 20;
 constexpr int max_kept_total = 1 << 20;
 #else
+constexpr int max_pooled_fibers = 4096;
 constexpr int max_kept_total = 6144;
 #endif
 std::atomic<int> pooled_fibers{0};
@@ -90,6 +93,44 @@ struct quarantine {
   ~quarantine();
 };
 thread_local quarantine tls_quarantine;
+
+// name_put: appends text to buf[*n..cap-1) (truncating; buf stays NUL-terminated).
+void name_put(char* buf, std::size_t cap, std::size_t* n, const char* text) noexcept {
+  while (*text && *n + 1 < cap) buf[(*n)++] = *text++;
+  buf[*n] = '\0';
+}
+
+void name_put(char* buf, std::size_t cap, std::size_t* n, unsigned long long v) noexcept {
+  char digits[24];
+  int k = 0;
+  do {
+    digits[k++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v);
+  char text[24];
+  for (int i = 0; i < k; i++) text[i] = digits[k - 1 - i];
+  text[k] = '\0';
+  name_put(buf, cap, n, text);
+}
+
+// fiber_name: "goroutine N" for a run's main goroutine, "goroutine N, go at FILE:LINE in
+// goroutine P" for the others. Formatted by hand: snprintf was a twentieth of a goroutine's
+// cost under TSan on a spawn-heavy program.
+void fiber_name(const g* gp, char* buf, std::size_t cap) noexcept {
+  std::size_t n = 0;
+  buf[0] = '\0';
+  name_put(buf, cap, &n, "goroutine ");
+  name_put(buf, cap, &n, static_cast<unsigned long long>(gp->id));
+  const char* file = gp->created_at.file_name();
+  if (const char* slash = file ? std::strrchr(file, '/') : nullptr) file = slash + 1;
+  if (gp->parent_id == 0 || !file || !*file) return;  // a run's main goroutine
+  name_put(buf, cap, &n, ", go at ");
+  name_put(buf, cap, &n, file);
+  name_put(buf, cap, &n, ":");
+  name_put(buf, cap, &n, static_cast<unsigned long long>(gp->created_at.line()));
+  name_put(buf, cap, &n, " in goroutine ");
+  name_put(buf, cap, &n, static_cast<unsigned long long>(gp->parent_id));
+}
 
 }  // namespace
 
@@ -119,6 +160,13 @@ void tsan_loud_end(int depth) noexcept {
 void tsan_release(const void* addr) noexcept { __tsan_release(const_cast<void*>(addr)); }
 
 void tsan_acquire(const void* addr) noexcept { __tsan_acquire(const_cast<void*>(addr)); }
+
+// One sync-object lookup, one slot lock and one clock pass where acquire + release take two of
+// each (TSan's own acq_rel read-modify-write; adding 0 leaves the word as it was).
+void tsan_acquire_release(std::atomic<std::uint32_t>* word) noexcept {
+  static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(int));
+  __tsan_atomic32_fetch_add(reinterpret_cast<volatile int*>(word), 0, mo_acq_rel);
+}
 
 void tsan_access(const void* addr, bool write, const void* pc) noexcept {
   if (tls_quiet) __tsan_ignore_thread_end();
@@ -154,16 +202,7 @@ int tsan_enter(g* gp) noexcept {
     // (TSan's own "created by" would show the scheduler making the fiber). TSan keeps 63
     // characters of a name: the file's base name, not its path.
     char name[64];
-    const char* file = gp->created_at.file_name();
-    if (const char* slash = file ? std::strrchr(file, '/') : nullptr) file = slash + 1;
-    if (gp->parent_id == 0 || !file || !*file) {  // a run's main goroutine
-      std::snprintf(name, sizeof name, "goroutine %llu", static_cast<unsigned long long>(gp->id));
-    } else {
-      std::snprintf(name, sizeof name, "goroutine %llu, go at %s:%u in goroutine %llu",
-                    static_cast<unsigned long long>(gp->id), file,
-                    static_cast<unsigned>(gp->created_at.line()),
-                    static_cast<unsigned long long>(gp->parent_id));
-    }
+    fiber_name(gp, name, sizeof name);
     __tsan_set_fiber_name(f, name);
     gp->tsan_fiber = f;
     gp->tsan_returned = false;
@@ -202,13 +241,16 @@ void tsan_retire(g* gp) noexcept {
   bool keep = can_keep &&
               pooled_fibers.fetch_add(1, std::memory_order_relaxed) < max_pooled_fibers;
   if (can_keep && !keep) pooled_fibers.fetch_sub(1, std::memory_order_relaxed);
-  // Forget what TSan remembers about the top of the stack, where its next goroutine's frames
-  // will be: its shadow (which keeps only four accesses per 8-byte word; stale ones would crowd
-  // out the next goroutine's and hide its races) and sync objects (a dead frame's mutex or
-  // channel entry). Go resets a new goroutine stack's shadow the same way. TSan's only entry
+  // A stack that loses its fiber: forget what TSan remembers about its top, where the next
+  // goroutine's frames will be, in another fiber: its shadow (which keeps only four accesses
+  // per 8-byte word; another fiber's stale ones would crowd out the next goroutine's and hide
+  // its races) and sync objects (a dead frame's mutex or channel entry). TSan's only entry
   // point for that in a C/C++ program is its Java heap interface: "allocate" the range (which
   // resets the shadow) and "free" it at once (which drops the block and the sync objects).
-  if (gp->stk.lo) {
+  // A stack that keeps its fiber needs none of it: the next goroutine runs in the same TSan
+  // context, which overwrites its own stale shadow as it goes, and the reset (a 16 KiB shadow
+  // clear and meta-map sweep) was a third of the 1M skynet's time under TSan.
+  if (gp->stk.lo && !keep) {
     char* from = gp->stk.hi - tsan_stack_reset < gp->stk.lo ? gp->stk.lo
                                                             : gp->stk.hi - tsan_stack_reset;
     auto p = reinterpret_cast<unsigned long>(from);

@@ -60,6 +60,9 @@ inline void visible(op_kind k, const void* obj, const weft::source_location& whe
 #if defined(WEFT_TSAN)
 void tsan_release(const void* addr) noexcept;
 void tsan_acquire(const void* addr) noexcept;
+/// tsan_acquire_release: tsan_acquire(word) then tsan_release(word) as one TSan operation (an
+/// acq_rel fetch_add of 0 on *word, which must be an atomic the runtime owns).
+void tsan_acquire_release(std::atomic<std::uint32_t>* word) noexcept;
 void tsan_quiet_begin() noexcept;
 void tsan_quiet_end() noexcept;
 /// tsan_access: an 8-byte read or write of addr as TSan sees it, at code address pc: how a
