@@ -211,11 +211,17 @@ inline void destroy_elem(const elem_ops* ops, void* p) noexcept {
 // ---- happens-before helpers ------------------------------------------------------------------
 
 /// hb_acquire_release: hb_acquire(c) then hb_release(c) with nothing TSan sees in between (an
-/// unbuffered handoff's waker: the element move is invisible to TSan). One TSan operation on
-/// the channel's first word, its reference count (the sync address of c is that word).
+/// unbuffered handoff's waker: the element move is invisible to TSan). With clang's TSan, one
+/// operation on the channel's first word, its reference count (the sync address of c is that
+/// word).
 inline void hb_acquire_release(hchan* c) noexcept {
-#if defined(WEFT_TSAN)
-  tsan_acquire_release(&c->refs);
+#if defined(WEFT_TSAN) && defined(__clang__)
+  tsan_acquire_release(&c->refs);  // compiler-rt's TSan: 5% of a round trip saved
+#elif defined(WEFT_TSAN)
+  // GCC 12's older TSan runtime makes an atomic read-modify-write from uninstrumented code far
+  // dearer than the two plain edges (a round trip took 760 ns instead of 500).
+  tsan_acquire(c);
+  tsan_release(c);
 #endif
   if (tracks_hb) {
     active_policy->hb_acquire(c);
