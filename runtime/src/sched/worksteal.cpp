@@ -64,10 +64,14 @@ struct alignas(64) proc {
   // Owner-only state.
   alignas(64) int id = 0;
   std::uint64_t rng = 0;
-  std::uint32_t tick = 0;
+  // Goroutines scheduled so far. Written by the owner only; read by a thief to tell a P that
+  // is making progress from one stuck in a long-running goroutine.
+  std::atomic<std::uint32_t> tick{0};
   int next_streak = 0;  // consecutive goroutines taken from runnext
   bool spinning = false;
-  // Set while the owner runs a goroutine; read (racily, as a hint) by thieves.
+  // Set while the owner is busy: running goroutines and switching between them, as Go's
+  // _Prunning (cleared only when its own queues are empty and it goes looking for work). Read
+  // (racily, as a hint) by thieves: a goroutine in runnext of a busy P is about to run there.
   std::atomic<bool> running{false};
   // Futex word: 1 = woken (by wakep or stop), 0 = sleeping/awake.
   std::atomic<std::uint32_t> wake{0};
@@ -236,11 +240,17 @@ std::uint32_t worksteal::runqgrab(proc* victim, proc* into, std::uint32_t at,
       if (steal_next) {
         g* next = victim->runnext.load(std::memory_order_acquire);
         if (next && victim->running.load(std::memory_order_relaxed)) {
-          // The victim is running a goroutine that just readied `next` (a channel handoff):
-          // give it ~3 us to switch to it on its own core before taking it away (Go does the
-          // same in runqgrab), then look again.
+          // The victim is busy and one of its goroutines just readied `next` (a channel
+          // handoff): give it ~3 us to switch to it on its own core before taking it away (Go
+          // does the same in runqgrab, for a P that is running, in a goroutine or between two).
+          // If it scheduled anything meanwhile it is making progress and whatever sits in
+          // runnext now was readied just now: leave it. (Taking it would split a ping-pong
+          // pair across cores every few microseconds, each time moving both goroutines' state,
+          // and under ThreadSanitizer their TSan contexts, to the other core.)
+          const std::uint32_t seen = victim->tick.load(std::memory_order_relaxed);
           auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(3);
           while (std::chrono::steady_clock::now() < until) cpu_relax();
+          if (victim->tick.load(std::memory_order_relaxed) != seen) return 0;
           next = victim->runnext.load(std::memory_order_acquire);
         }
         if (next && victim->runnext.compare_exchange_strong(next, nullptr,
@@ -382,11 +392,13 @@ g* worksteal::find_runnable(proc* pp, bool& from_next) {
     if (stopping.load(std::memory_order_acquire)) return nullptr;
     from_next = false;
     // Fairness: now and then look at the global queue first.
-    if (pp->tick % 61 == 0 && gq_size.load(std::memory_order_relaxed) > 0) {
+    if (pp->tick.load(std::memory_order_relaxed) % 61 == 0 &&
+        gq_size.load(std::memory_order_relaxed) > 0) {
       if (g* gp = globget(pp, 1)) return gp;
     }
     if (g* gp = runqget(pp, from_next)) return gp;
     if (g* gp = globget(pp, ring_size / 2)) return gp;
+    pp->running.store(false, std::memory_order_relaxed);  // out of work of its own
 
     if (nprocs_ > 1) {
       // Spin (steal) only while fewer than half the busy workers are spinning.
@@ -465,10 +477,9 @@ void worksteal::schedule_loop(proc* pp) {
     g* gp = find_runnable(pp, from_next);
     if (!gp) return;
     if (pp->spinning) reset_spinning(pp);
-    pp->tick++;
+    pp->tick.store(pp->tick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     pp->running.store(true, std::memory_order_relaxed);
     resume_result rr = resume(gp);
-    pp->running.store(false, std::memory_order_relaxed);
     switch (rr) {
       case resume_result::yielded:
         runqput(pp, gp, false);
