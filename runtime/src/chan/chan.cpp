@@ -54,14 +54,16 @@ std::size_t header_size(const elem_ops* ops) noexcept {
   return (sizeof(hchan) + a - 1) / a * a;
 }
 
-/// acquire_slot: the acquire half of a releaseacquire on slot i (plus a parked party's history
-/// still waiting to be published on it; see "Buffered handoffs" above).
-void acquire_slot(hchan* c, std::uint32_t i) noexcept {
-  hb_acquire(c->slot(i));
+/// releaseacquire_slot: a releaseacquire on slot i, after acquiring a parked party's history
+/// still waiting to be published on it (see "Buffered handoffs" above). The element moves that
+/// go with it are invisible to TSan, and the checker does not see memory, so which side of the
+/// move it happens on makes no difference.
+void releaseacquire_slot(hchan* c, std::uint32_t i) noexcept {
   if (c->pending && c->pending[i]) {
     hb_acquire(c->pending[i]);
     c->pending[i] = nullptr;
   }
+  hb_acquire_release_slot(c->slot(i));
 }
 
 void set_pending(hchan* c, std::uint32_t i, const sudog* w) noexcept {
@@ -119,10 +121,9 @@ g* send_to_waiter(hchan* c, sudog* r, void* ep, bool announce) noexcept {
   } else {
     // The buffer is empty (r waits on it): the value goes "through" slot recvx, as in Go.
     std::uint32_t i = c->recvx;
-    if (announce) acquire_slot(c, i);
     move_elem(ops, r->elem, ep);
     if (announce) {
-      hb_release(c->slot(i));
+      releaseacquire_slot(c, i);
       hb_release(r);        // r acquires this when it wakes
       set_pending(c, i, r);
     }
@@ -148,11 +149,10 @@ g* recv_from_waiter(hchan* c, sudog* s, void* ep) noexcept {
     // the same slot.
     std::uint32_t i = c->recvx;
     void* q = c->slot(i);
-    acquire_slot(c, i);
+    releaseacquire_slot(c, i);
     move_elem(ops, ep, q);
     destroy_elem(ops, q);
     move_elem(ops, q, s->elem);
-    hb_release(q);
     hb_release(s);  // s acquires this when it wakes: our receive -> its send completes
     set_pending(c, i, s);
     if (++c->recvx == c->dataqsiz) c->recvx = 0;
@@ -167,9 +167,9 @@ g* recv_from_waiter(hchan* c, sudog* s, void* ep) noexcept {
 void buf_put(hchan* c, void* ep, bool announce) noexcept {
   std::uint32_t i = c->sendx;
   void* q = c->slot(i);
-  if (announce) acquire_slot(c, i);  // the (k-cap)-th receive -> this k-th send completes
+  // The (k-cap)-th receive -> this k-th send completes; this send -> the k-th receive.
+  if (announce) releaseacquire_slot(c, i);
   move_elem(c->ops, q, ep);
-  if (announce) hb_release(q);  // this send -> the k-th receive
   if (++c->sendx == c->dataqsiz) c->sendx = 0;
   c->qcount.store(c->qcount.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
@@ -177,10 +177,9 @@ void buf_put(hchan* c, void* ep, bool announce) noexcept {
 void buf_take(hchan* c, void* ep) noexcept {
   std::uint32_t i = c->recvx;
   void* q = c->slot(i);
-  acquire_slot(c, i);
+  releaseacquire_slot(c, i);
   move_elem(c->ops, ep, q);
   destroy_elem(c->ops, q);
-  hb_release(q);
   if (++c->recvx == c->dataqsiz) c->recvx = 0;
   c->qcount.store(c->qcount.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
 }

@@ -229,6 +229,23 @@ inline void hb_acquire_release(hchan* c) noexcept {
 #endif
 }
 
+/// hb_acquire_release_slot: hb_acquire(q) then hb_release(q) on a buffer slot (Go's
+/// racereleaseacquire of chanbuf(c, i)), c locked. With clang's TSan, one operation on the
+/// slot's first byte, which only the runtime touches (the element moves are invisible to TSan)
+/// and only under c's lock; with GCC's, two plain edges, as in hb_acquire_release.
+inline void hb_acquire_release_slot(void* q) noexcept {
+#if defined(WEFT_TSAN) && defined(__clang__)
+  tsan_acquire_release_byte(q);
+  if (tracks_hb) {
+    active_policy->hb_acquire(q);
+    active_policy->hb_release(q);
+  }
+#else
+  hb_acquire(q);
+  hb_release(q);
+#endif
+}
+
 /// hb_on: whether happens-before announcements reach anybody (the checker or TSan).
 inline bool hb_on() noexcept {
 #if defined(WEFT_TSAN)

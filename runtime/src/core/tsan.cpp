@@ -41,6 +41,7 @@ void __tsan_ignore_thread_end(void);
 // exactly the caller's (a plain release joins it with what was there).
 void __tsan_atomic64_store(volatile std::uint64_t* a, std::uint64_t v, int mo);
 int __tsan_atomic32_fetch_add(volatile int* a, int v, int mo);
+char __tsan_atomic8_fetch_add(volatile char* a, char v, int mo);
 void __tsan_read8_pc(void* addr, void* pc);
 void __tsan_write8_pc(void* addr, void* pc);
 void __tsan_java_alloc(unsigned long ptr, unsigned long size);
@@ -166,6 +167,10 @@ void tsan_acquire(const void* addr) noexcept { __tsan_acquire(const_cast<void*>(
 void tsan_acquire_release(std::atomic<std::uint32_t>* word) noexcept {
   static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(int));
   __tsan_atomic32_fetch_add(reinterpret_cast<volatile int*>(word), 0, mo_acq_rel);
+}
+
+void tsan_acquire_release_byte(void* p) noexcept {
+  __tsan_atomic8_fetch_add(static_cast<volatile char*>(p), 0, mo_acq_rel);
 }
 
 void tsan_access(const void* addr, bool write, const void* pc) noexcept {

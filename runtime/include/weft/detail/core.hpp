@@ -63,6 +63,10 @@ void tsan_acquire(const void* addr) noexcept;
 /// tsan_acquire_release: tsan_acquire(word) then tsan_release(word) as one TSan operation (an
 /// acq_rel fetch_add of 0 on *word, which must be an atomic the runtime owns).
 void tsan_acquire_release(std::atomic<std::uint32_t>* word) noexcept;
+/// tsan_acquire_release_byte: the same on the byte at p (a one-byte atomic add of 0), for sync
+/// addresses that are memory only the runtime touches, under the lock that guards it (a
+/// channel's buffer slot).
+void tsan_acquire_release_byte(void* p) noexcept;
 void tsan_quiet_begin() noexcept;
 void tsan_quiet_end() noexcept;
 /// tsan_access: an 8-byte read or write of addr as TSan sees it, at code address pc: how a
