@@ -1078,12 +1078,15 @@ TEST_P(Tsan, Production) {
   }
   if (p.race) {
     // The report names both parties by goroutine, with where and by whom each was created
-    // (each fiber's name: "goroutine N, go at FILE:LINE in goroutine P").
+    // (each fiber's name: "goroutine N, go at FILE:LINE in goroutine P", with "after K earlier"
+    // after N when its fiber ran K goroutines before it).
     EXPECT_EXIT(run_in_child(p), ::testing::ExitedWithCode(66),
                 ::testing::AllOf(::testing::HasSubstr("WARNING: ThreadSanitizer: data race"),
                                  ::testing::ContainsRegex("by thread T[0-9]+"),
-                                 ::testing::ContainsRegex("Thread T[0-9]+ 'goroutine [0-9]+, go at "
-                                                         "tsan_test.cpp:[0-9]+ in goroutine [0-9]+'")));
+                                 ::testing::ContainsRegex("Thread T[0-9]+ 'goroutine [0-9]+"
+                                                         "( after [0-9]+ earlier)?, go at "
+                                                         "tsan_test.cpp:[0-9]+"
+                                                         "( in goroutine [0-9]+)?'")));
   } else {
     EXPECT_EXIT(run_in_child(p), ::testing::ExitedWithCode(0),
                 ::testing::Not(::testing::HasSubstr("ThreadSanitizer")));
@@ -1140,5 +1143,47 @@ TEST_P(Tsan, Dpor) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Go, Tsan, ::testing::ValuesIn(programs), program_name);
+
+// A race with a goroutine that has exited, after its fiber went on (with its stack) to run other
+// goroutines: TSan names a thread by its name when it reports, so the fiber's name must not pin
+// the earlier goroutine's access on the goroutine it runs now. One worker makes the fiber reuse
+// deterministic; the goroutines in between synchronise with nobody (a relaxed counter), so the
+// reader is not ordered after the writer. (Each variable on a cache line of its own: the counter
+// taken 401 times would push the write out of TSan's four shadow cells of a shared word.)
+alignas(64) long exited_writer_x = 0;
+alignas(64) std::atomic<int> exited_writer_steps{0};
+
+void exited_writer_program() {
+  weft::go([] {
+    exited_writer_x = 1;  // the write, by a goroutine that then exits
+    exited_writer_steps.fetch_add(1, std::memory_order_relaxed);
+  });
+  while (exited_writer_steps.load(std::memory_order_relaxed) < 1) weft::yield();
+  for (int i = 0; i < 400; i++) {  // more exits than the stack quarantine holds
+    weft::go([] { exited_writer_steps.fetch_add(1, std::memory_order_relaxed); });
+  }
+  while (exited_writer_steps.load(std::memory_order_relaxed) < 401) weft::yield();
+  weft::chan<long> c(0);
+  weft::go([c] { c.send(exited_writer_x); });  // the racy read
+  (void)c.recv();
+}
+
+TEST(TsanNames, ExitedGoroutineIsNotPinnedOnItsFibersNextGoroutine) {
+  if (!tsan) GTEST_SKIP() << "needs a ThreadSanitizer build (-DWEFT_SANITIZE=thread)";
+  EXPECT_EXIT(
+      {
+        weft::config cfg;
+        cfg.procs = 1;
+        weft::run(exited_writer_program, cfg);
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(66),
+      ::testing::AllOf(
+          ::testing::HasSubstr("WARNING: ThreadSanitizer: data race"),
+          // The writer's fiber went on to run goroutines after it: its name says so (and
+          // keeps only whole clauses within TSan's 63 characters).
+          ::testing::ContainsRegex("Thread T[0-9]+ 'goroutine [0-9]+ after [0-9]+ earlier, go at "
+                                   "tsan_test.cpp:[0-9]+( in goroutine 1)?'")));
+}
 
 }  // namespace

@@ -97,12 +97,18 @@ void copy_str(char* dst, std::size_t n, const char* src) {
   dst[i] = '\0';
 }
 
-// goroutine_of: "goroutine N" -> N; 0 when tid is not a goroutine in the report.
+// goroutine_of: "goroutine N" -> N; 0 when tid is not a goroutine in the report, or is a fiber
+// that ran other goroutines before N ("goroutine N after K earlier, ..."), any of which may
+// have made the access (party() then shows the fiber's whole name).
 std::uint64_t goroutine_of(int tid) {
   for (int i = 0; i < cap.nthreads; i++) {
     if (cap.threads[i].tid != tid) continue;
     unsigned long long n = 0;
-    if (std::sscanf(cap.threads[i].name, "goroutine %llu", &n) == 1) return n;
+    int end = 0;
+    if (std::sscanf(cap.threads[i].name, "goroutine %llu%n", &n, &end) == 1 &&
+        std::strncmp(cap.threads[i].name + end, " after ", 7) != 0) {
+      return n;
+    }
   }
   return 0;
 }

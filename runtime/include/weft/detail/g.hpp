@@ -55,6 +55,8 @@ struct stack {
   // ThreadSanitizer builds: the TSan fiber that comes with this stack (one per stack, reused by
   // the stack's successive goroutines; see runtime/src/core/tsan.hpp). nullptr otherwise.
   void* tsan_fiber = nullptr;
+  // How many goroutines that fiber has run (its name says so: see core/tsan.cpp).
+  std::uint64_t tsan_fiber_runs = 0;
 };
 
 struct g {
@@ -109,6 +111,8 @@ struct g {
   int tsan_quiet = 0;
   std::uint64_t tsan_sync = 0;
   bool tsan_returned = false;
+  // ThreadSanitizer: goroutines its fiber ran before it (0: a fiber of its own).
+  std::uint64_t tsan_fiber_before = 0;
 };
 
 }  // namespace weft::detail
